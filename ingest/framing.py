@@ -1,0 +1,163 @@
+"""Splitting transport bytes into syslog messages (RFC 6587 for TCP).
+
+Pure and synchronous: the asyncio protocols feed bytes in and get `Frame`s
+out, so every framing rule is testable without sockets.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DEFAULT_MAX_SIZE = 65536
+
+# Octet-counting: MSG-LEN is a non-zero-digit-led number and one space.
+_OCTET_COUNT = re.compile(rb"([1-9]\d{0,9}) ")
+_DIGITS = re.compile(rb"\d{1,10}")
+_TERMINATOR = re.compile(rb"[\n\x00]")
+_SEPARATORS = b"\r\n\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One message's bytes. `oversize`: cut to the size limit; `incomplete`:
+    the connection closed before the octet count was satisfied."""
+
+    data: bytes
+    oversize: bool = False
+    incomplete: bool = False
+
+
+def datagram_frame(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Frame | None:
+    """A UDP datagram is one message; trailing NUL/LF (SysLogHandler, some
+    relays) are dropped. None for an empty datagram."""
+    data = data.rstrip(_SEPARATORS)
+    if not data:
+        return None
+    if len(data) > max_size:
+        return Frame(data[:max_size], oversize=True)
+    return Frame(data)
+
+
+class TcpFramer:
+    """Incremental framer for one TCP connection.
+
+    A frame that starts with a digit is octet-counted (`<len> <msg>`); anything
+    else ends at LF or NUL (CRLF allowed). Both may be mixed on one connection.
+    A message over `max_size` comes out cut to `max_size` bytes and flagged;
+    the rest of it is skipped so the next message is read correctly.
+    """
+
+    def __init__(self, max_size: int = DEFAULT_MAX_SIZE) -> None:
+        self.max_size = max_size
+        self._buf = bytearray()
+        self._count: int | None = None  # declared length of the current octet frame
+        self._skip = 0  # bytes still to drop after an oversize octet frame
+        self._discard_line = False  # dropping the tail of an oversize LF frame
+        self._scanned = 0  # bytes of _buf already searched for a terminator
+
+    def feed(self, data: bytes) -> list[Frame]:
+        """Consume bytes; return the messages they complete."""
+        self._buf += data
+        frames: list[Frame] = []
+        while self._step(frames):
+            pass
+        return frames
+
+    def flush(self) -> list[Frame]:
+        """At connection close: the unterminated last message, if any."""
+        buf, count = bytes(self._buf), self._count
+        self._buf.clear()
+        self._count, self._skip, self._discard_line, self._scanned = None, 0, False, 0
+        if count is not None:
+            if count > self.max_size:
+                return [Frame(buf, oversize=True, incomplete=True)]
+            return [Frame(buf, incomplete=True)] if buf else []
+        buf = buf.strip(_SEPARATORS)
+        if not buf:
+            return []
+        if len(buf) > self.max_size:
+            return [Frame(buf[: self.max_size], oversize=True)]
+        return [Frame(buf)]
+
+    def _step(self, frames: list[Frame]) -> bool:
+        """Make one unit of progress; False when more input is needed."""
+        buf = self._buf
+        if self._skip:
+            n = min(self._skip, len(buf))
+            del buf[:n]
+            self._skip -= n
+            return bool(buf)
+        if self._discard_line:
+            m = _TERMINATOR.search(buf)
+            if m is None:
+                buf.clear()
+                return False
+            del buf[: m.end()]
+            self._discard_line = False
+            return True
+        if self._count is not None:
+            return self._take_counted(frames)
+        # Between frames: drop stray separators (CRLF after a counted frame, NUL).
+        i = 0
+        while i < len(buf) and buf[i] in _SEPARATORS:
+            i += 1
+        if i:
+            del buf[:i]
+            self._scanned = 0
+        if not buf:
+            return False
+        if buf[0:1].isdigit() and self._scanned == 0:
+            if m := _OCTET_COUNT.match(buf):
+                self._count = int(m.group(1))
+                del buf[: m.end()]
+                return True
+            if _DIGITS.fullmatch(buf) and len(buf) <= 10:
+                return False  # maybe the length prefix of a frame still arriving
+        return self._take_line(frames)
+
+    def _take_counted(self, frames: list[Frame]) -> bool:
+        buf, count = self._buf, self._count
+        assert count is not None
+        if count > self.max_size:
+            if len(buf) < self.max_size:
+                return False
+            frames.append(Frame(bytes(buf[: self.max_size]), oversize=True))
+            del buf[: self.max_size]
+            self._skip, self._count = count - self.max_size, None
+            return True
+        if len(buf) < count:
+            return False
+        msg = bytes(buf[:count])
+        del buf[:count]
+        self._count = None
+        if msg.endswith(b"\n"):
+            msg = msg[:-1]  # rsyslog's RSYSLOG_SyslogProtocol23Format adds one
+        if msg:
+            frames.append(Frame(msg))
+        return True
+
+    def _take_line(self, frames: list[Frame]) -> bool:
+        buf = self._buf
+        # Search only bytes not seen before, and never past the size limit + 1,
+        # so a slow sender of a huge line costs linear time.
+        m = _TERMINATOR.search(buf, self._scanned, self.max_size + 2)
+        if m is None:
+            if len(buf) > self.max_size + 1:
+                frames.append(Frame(bytes(buf[: self.max_size]), oversize=True))
+                buf.clear()
+                self._scanned = 0
+                self._discard_line = True
+                return False
+            self._scanned = len(buf)
+            return False
+        end = m.start()
+        line = bytes(buf[:end])
+        del buf[: m.end()]
+        self._scanned = 0
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if len(line) > self.max_size:
+            frames.append(Frame(line[: self.max_size], oversize=True))
+        elif line:
+            frames.append(Frame(line))
+        return True

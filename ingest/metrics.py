@@ -1,0 +1,54 @@
+"""The collector's in-process counters, rendered as Prometheus text."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+PREFIX = "syslogcloud_collector_"
+
+COUNTERS: dict[str, str] = {
+    "received": "Messages accepted from allowed peers (including bad ones).",
+    "rejected": "UDP messages and TCP connections refused by SYSLOG_ALLOWED_CIDRS.",
+    "oversize": "Messages cut at SYSLOG_MAX_MESSAGE_BYTES and quarantined.",
+    "envelope_errors": "Messages without a readable syslog envelope or a known log type.",
+    "batches": "Batches handed to the broker (or stored in embedded mode).",
+    "dispatched_items": "Messages in those batches.",
+    "spooled_batches": "Batches written to the spool because dispatch failed.",
+    "replayed_batches": "Spooled batches dispatched later and removed from the spool.",
+}
+
+
+class Counters:
+    """Thread-safe counters: dispatch threads and the event loop both count."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values = dict.fromkeys(COUNTERS, 0)
+
+    def inc(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            self._values[name] += n
+
+    def __getitem__(self, name: str) -> int:
+        return self._values[name]
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._values)
+
+
+def render_prometheus(counters: Counters, gauges: dict[str, tuple[str, float]] | None = None
+                      ) -> str:
+    """Text exposition format 0.0.4: counters get `_total`, gauges are as given."""
+    lines: list[str] = []
+    for name, value in counters.snapshot().items():
+        metric = f"{PREFIX}{name}_total"
+        lines += [f"# HELP {metric} {COUNTERS[name]}", f"# TYPE {metric} counter",
+                  f"{metric} {value}"]
+    for name, (help_text, value) in (gauges or {}).items():
+        metric = f"{PREFIX}{name}"
+        lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} gauge", f"{metric} {value:g}"]
+    return "\n".join(lines) + "\n"
+
+
+GaugeSource = Callable[[], dict[str, tuple[str, float]]]

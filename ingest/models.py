@@ -1,0 +1,199 @@
+"""One table per POPCHAT log type (SPEC §3), the quarantine and counters.
+
+Field names equal the `logformats` dataclass fields, so the storage service
+maps a parsed record onto a row without a per-type table of columns. The
+`gateway` foreign key's column is `gateway_id`, which in the dataclass holds
+the gateway's textual ID; the service swaps in the row's primary key.
+"""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Gateway
+
+
+class LogQuerySet(models.QuerySet):
+    def for_account(self, account: Account) -> "LogQuerySet":
+        """Every read of log records starts here: the tenant's gateways only."""
+        return self.filter(gateway__account=account)
+
+
+class LogRecord(models.Model):
+    """Common columns: the gateway and a digest over the normalized record
+    that makes a second delivery of the same record a no-op."""
+
+    gateway = models.ForeignKey(Gateway, on_delete=models.PROTECT, related_name="+")
+    digest = models.BinaryField(max_length=16, unique=True)
+
+    objects = LogQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.pk} @ {self.gateway_id}"
+
+
+class TerminalRecord(LogRecord):
+    """auth and active share their first eight columns."""
+
+    port = models.CharField(max_length=255, blank=True)
+    port_label = models.CharField(max_length=255, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    mac = models.CharField(max_length=17)
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuthLog(TerminalRecord):
+    """認証ログ §8.1: one terminal authentication with its demographics."""
+
+    auth_method = models.CharField(max_length=16)
+    access_id = models.CharField(max_length=255, blank=True)
+    area_code = models.CharField(max_length=255, blank=True)
+    postal_code = models.CharField(max_length=255, blank=True)
+    language = models.CharField(max_length=255, blank=True)
+    country = models.CharField(max_length=255, blank=True)
+    charge = models.BigIntegerField(null=True, blank=True)
+    auth_domain_id = models.CharField(max_length=255, blank=True)
+    openid_provider = models.CharField(max_length=255, blank=True)
+    gender = models.CharField(max_length=255, blank=True)
+    age_band = models.CharField(max_length=255, blank=True)
+    device_type = models.CharField(max_length=255, blank=True)
+    device_os = models.CharField(max_length=255, blank=True)
+    device_app = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["gateway", "start"], name="authlog_gw_start")]
+
+
+class ActiveLog(TerminalRecord):
+    """アクティブ接続ログ §8.2: one active connection with its usage time."""
+
+    status = models.CharField(max_length=2)
+    usage_seconds = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["gateway", "start"], name="activelog_gw_start")]
+
+
+class ControlLog(LogRecord):
+    """制御ログ §8.3: a session / spam / bandwidth limit applied."""
+
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=16)
+    mac = models.CharField(max_length=17, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    value = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["gateway", "at"], name="controllog_gw_at")]
+
+
+class DhcpLog(LogRecord):
+    """DHCPログ §8.4."""
+
+    at = models.DateTimeField()
+    message_type = models.CharField(max_length=16)
+    mac = models.CharField(max_length=17, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["gateway", "at"], name="dhcplog_gw_at")]
+
+
+class SessionLog(LogRecord):
+    """セッションログ §8.5: the gateway's session count at a time."""
+
+    at = models.DateTimeField()
+    sessions = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["gateway", "at"], name="sessionlog_gw_at")]
+
+
+class TrafficLog(LogRecord):
+    """トラフィックログ §8.6: RX (down) and TX (up) in bps."""
+
+    at = models.DateTimeField()
+    rx_bps = models.BigIntegerField()
+    tx_bps = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["gateway", "at"], name="trafficlog_gw_at")]
+
+
+class MailLog(LogRecord):
+    """メールログ §8.7: one SMTP send."""
+
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=16)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    mail_from = models.CharField(max_length=255, blank=True)
+    mail_to = models.CharField(max_length=255, blank=True)
+    smtp_status = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["gateway", "at"], name="maillog_gw_at")]
+
+
+class ActiveUserLog(LogRecord):
+    """アクティブユーザログ §8.8: unauthenticated connected terminals."""
+
+    at = models.DateTimeField()
+    users = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["gateway", "at"], name="activeuserlog_gw_at")]
+
+
+LOG_MODELS: dict[str, type[LogRecord]] = {
+    "auth": AuthLog,
+    "active": ActiveLog,
+    "control": ControlLog,
+    "dhcp": DhcpLog,
+    "session": SessionLog,
+    "traffic": TrafficLog,
+    "mail": MailLog,
+    "activeuser": ActiveUserLog,
+}
+
+
+def time_field(log_type: str) -> str:
+    """The column that places a record in a day or month."""
+    return "start" if log_type in ("auth", "active") else "at"
+
+
+class Quarantine(models.Model):
+    """Input that could not be stored, kept verbatim with the reason."""
+
+    TRANSPORTS = [("udp", "UDP"), ("tcp", "TCP"), ("file", _("file import"))]
+
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    peer = models.CharField(_("source"), max_length=255, blank=True)
+    transport = models.CharField(_("transport"), max_length=8, choices=TRANSPORTS)
+    log_type = models.CharField(_("log type"), max_length=16, blank=True)
+    reason = models.TextField(_("reason"))
+    raw = models.TextField(_("raw message"))
+    # Over (raw, peer, received time): a retried batch adds no second row.
+    digest = models.BinaryField(max_length=16, unique=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "quarantine"
+
+    def __str__(self) -> str:
+        return f"{self.received_at:%Y-%m-%d %H:%M:%S} {self.peer}: {self.reason}"
+
+
+class IngestCounter(models.Model):
+    """Running totals that cannot be derived from the tables (duplicates,
+    rejected sources). Updated once per batch with F() increments."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -1,0 +1,24 @@
+"""Reads about ingest health, for `ingest_status` and `/metrics`."""
+from django.db.models import Sum
+
+from .models import LOG_MODELS, IngestCounter, Quarantine
+
+
+def ingest_status() -> dict:
+    """Records kept per type (unassigned included), quarantined, unassigned."""
+    stored = {t: m.objects.count() for t, m in LOG_MODELS.items()}
+    unassigned = sum(
+        m.objects.filter(gateway__account__isnull=True).count() for m in LOG_MODELS.values()
+    )
+    counters = dict(IngestCounter.objects.values_list("name", "value"))
+    return {
+        "stored": stored,
+        "quarantined": Quarantine.objects.count(),
+        "unassigned": unassigned,
+        "duplicates": counters.get("duplicates", 0),
+        "rejected": counters.get("rejected", 0),
+    }
+
+
+def counter_total() -> int:
+    return IngestCounter.objects.aggregate(n=Sum("value"))["n"] or 0

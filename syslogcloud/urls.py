@@ -1,0 +1,13 @@
+"""Top-level URLs: each app owns its own module."""
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("accounts.urls")),
+    path("", include("portal.urls")),
+    path("", include("audit.urls")),
+    path("", include("provisioning.urls")),
+    path("", include("ingest.urls")),
+]

@@ -1,0 +1,192 @@
+"""The test cast (after healthchecks' alice/bob/charlie) and real-server helpers.
+
+alice is an admin of account A00700001 which owns gateway GW-ALICE-1; bob is a
+plain user of the same account; charlie belongs to another account and must
+see nothing of alice's.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWORD = "Correct-horse-42"
+
+
+def using_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def real_servers_or_skip() -> None:
+    """End-to-end tests need PostgreSQL and Redis; CI always has them."""
+    if using_postgres() and os.environ.get("REDIS_URL"):
+        return
+    if os.environ.get("CI"):
+        pytest.fail("CI must run end-to-end tests: set DATABASE_URL and REDIS_URL")
+    pytest.skip("needs DATABASE_URL (PostgreSQL) and REDIS_URL")
+
+
+def require_tool(path: str) -> str:
+    found = shutil.which(path) or (path if os.path.exists(path) else None)
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail(f"{path} is missing: .ci/run must install it")
+    pytest.skip(f"{path} not installed")
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_account(account_id: str, name: str = ""):
+    from accounts.services import account_create
+
+    return account_create(account_id=account_id, name=name or account_id)
+
+
+def make_user(user_id: str, *, account, admin: bool = False, name: str = ""):
+    from accounts.services import user_create
+
+    return user_create(
+        account=account, user_id=user_id, password=PASSWORD, name=name or user_id.title(),
+        admin=admin,
+    )
+
+
+@pytest.fixture
+def account_a(db):
+    return make_account("A00700001", "Hotel Alpha")
+
+
+@pytest.fixture
+def account_b(db):
+    return make_account("A00700002", "Station Beta")
+
+
+@pytest.fixture
+def gateway_a(account_a):
+    from accounts.services import gateway_register
+
+    return gateway_register(gateway_id="GW-ALICE-1", account=account_a, label="Lobby")
+
+
+@pytest.fixture
+def gateway_b(account_b):
+    from accounts.services import gateway_register
+
+    return gateway_register(gateway_id="GW-CHARLIE-1", account=account_b, label="Gate")
+
+
+@pytest.fixture
+def alice(account_a):
+    """Admin of account A."""
+    return make_user("alice", account=account_a, admin=True, name="Alice Admin")
+
+
+@pytest.fixture
+def bob(account_a):
+    """A plain user of account A."""
+    return make_user("bob", account=account_a, name="Bob User")
+
+
+@pytest.fixture
+def charlie(account_b):
+    """Belongs to another account: every screen must show him nothing of A."""
+    return make_user("charlie", account=account_b, admin=True, name="Charlie Other")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """Environment for a child process (worker, collector) that must use the
+    test database pytest-django created, not the configured one."""
+    from django.db import connection
+
+    env = dict(os.environ)
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = s.get("USER") or "postgres"
+        host = s.get("HOST") or "127.0.0.1"
+        port = s.get("PORT") or 5432
+        env["DATABASE_URL"] = f"postgres://{user}@{host}:{port}/{s['NAME']}"
+    env.update(extra)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+class Process:
+    """A child process with its output kept in a file for failure messages."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.fh = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=self.fh, stderr=subprocess.STDOUT
+        )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            out = self.output()
+            if text in out:
+                return out
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not seen; output:\n{self.output()[-3000:]}")
+
+    def stop(self, sig: int = 15, timeout: float = 30) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.fh.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real Celery worker on the test database and the configured Redis."""
+    real_servers_or_skip()
+    import redis as redis_lib
+
+    redis_lib.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    worker = Process(
+        [sys.executable, "-m", "celery", "-A", "syslogcloud", "worker", "--pool=solo",
+         "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        subprocess_env(),
+        tmp_path / "worker.log",
+    )
+    worker.wait_for("ready", timeout=60)
+    yield worker
+    worker.stop()
+
+
+def wait_until(predicate, timeout: float = 30, interval: float = 0.2, message: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(message or "condition not met in time")
