@@ -1,0 +1,204 @@
+"""End-to-end ingest benchmark: syslog over TCP → collector → Redis → Celery
+worker(s) → PostgreSQL, against a plain psycopg COPY of the same rows.
+
+Rerun:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/9 \
+        .venv/bin/python bench/ingest.py --messages 200000 --workers 2
+
+It creates (and drops first) the database `sc_bench_ingest` on that server,
+migrates it, starts the collector and the workers as subprocesses, sends the
+messages as fast as the socket takes them and prints messages/s from the first
+send to the last row committed. Then a paced UDP run (--udp-rate msgs/s for
+--udp-seconds) prints the loss. Only loopback addresses are used.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import logformats  # noqa: E402
+
+DB = "sc_bench_ingest"
+
+
+def auth_lines(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        day, sec = 1 + i % 28, i % 86400
+        mac = f"02:{i >> 24 & 255:02x}:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}:01"
+        ts = f"2024/02/{day:02d} {sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}"
+        gw = f"PCBENCH{i % 50:03d}"
+        out.append(
+            f"{gw},10,,10.0.{rng.randrange(256)}.{rng.randrange(1, 255)},,{mac},{ts},{ts},"
+            f"103,,,,ja,JP,,,,,,,,{rng.randrange(2)},{rng.randrange(7)},iPhone,iOS 17.5,"
+            "Safari,,"
+        )
+    return out
+
+
+def frame(log_type: str, line: str) -> bytes:
+    msg = f"<14>1 2024-02-01T10:00:00+09:00 gw popchat-{log_type} - - - {line}".encode()
+    return b"%d %s" % (len(msg), msg)
+
+
+def psql(url: str, sql: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def count(url: str, table: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def wait_rows(url: str, table: str, n: int, timeout: float) -> tuple[int, float]:
+    deadline = time.monotonic() + timeout
+    got = 0
+    while time.monotonic() < deadline:
+        got = count(url, table)
+        if got >= n:
+            return got, time.monotonic()
+        time.sleep(0.05)
+    return got, time.monotonic()
+
+
+def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(args, cwd=REPO, env=env, stdout=open(log, "wb"),  # noqa: SIM115
+                            stderr=subprocess.STDOUT)
+
+
+def wait_log(log: Path, text: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = log.read_text(errors="replace") if log.exists() else ""
+        if text in out:
+            return out
+        time.sleep(0.1)
+    raise SystemExit(f"{text!r} not seen in {log}:\n{out[-2000:]}")
+
+
+def raw_copy_rate(url: str, lines: list[str]) -> float:
+    """A plain psycopg COPY of the same parsed rows into a table shaped like ingest_authlog."""
+    names = [f for f in logformats.FORMATS["auth"].record_class.__dataclass_fields__]
+    records = [logformats.parse("auth", line) for line in lines]
+    with psycopg.connect(url) as conn:
+        gw_ids = dict(conn.execute("SELECT gateway_id, id FROM accounts_gateway").fetchall())
+        conn.execute("DROP TABLE IF EXISTS bench_copy")
+        conn.execute("CREATE TABLE bench_copy (LIKE ingest_authlog INCLUDING ALL)")
+        conn.commit()
+        cols = ", ".join([*names, "digest"])
+        rows = []
+        for rec in records:
+            values = [getattr(rec, n) for n in names]
+            values[names.index("gateway_id")] = gw_ids[rec.gateway_id]
+            values.append(hashlib.blake2b(repr(values).encode(), digest_size=16).digest())
+            rows.append(values)
+        started = time.monotonic()
+        with conn.cursor() as cur, cur.copy(f"COPY bench_copy ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        elapsed = time.monotonic() - started
+        conn.execute("DROP TABLE bench_copy")
+        conn.commit()
+    return len(rows) / elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=200_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--udp-rate", type=int, default=20_000)
+    ap.add_argument("--udp-seconds", type=float, default=5.0)
+    args = ap.parse_args()
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres") or not os.environ.get("REDIS_URL"):
+        raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL")
+    admin_url = base.rsplit("/", 1)[0] + "/postgres"
+    url = base.rsplit("/", 1)[0] + "/" + DB
+    psql(admin_url, f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    psql(admin_url, f"CREATE DATABASE {DB}")
+    env = dict(os.environ, DATABASE_URL=url, PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING")
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
+    import redis
+
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    logs = Path("/tmp/sc-bench")
+    logs.mkdir(exist_ok=True)
+    workers = [
+        start([sys.executable, "-m", "celery", "-A", "syslogcloud", "worker", "--pool=solo",
+               "-n", f"bench{i}@%h", "--without-heartbeat", "--without-gossip",
+               "--without-mingle", "--loglevel=WARNING"], env, logs / f"worker{i}.log")
+        for i in range(args.workers)
+    ]
+    collector = start([sys.executable, "manage.py", "collector", "--udp", "127.0.0.1:0",
+                       "--tcp", "127.0.0.1:0"], env, logs / "collector.log")
+    try:
+        out = wait_log(logs / "collector.log", "listening tcp")
+        ports = {ln.split()[1]: int(ln.split()[2].rsplit(":", 1)[1])
+                 for ln in out.splitlines() if ln.startswith("listening ")}
+        time.sleep(3)  # let the workers finish starting
+        lines = auth_lines(args.messages)
+        payloads = [frame("auth", ln) for ln in lines]
+        chunks = [b"".join(payloads[i:: args.connections]) for i in range(args.connections)]
+        socks = [socket.create_connection(("127.0.0.1", ports["tcp"]))
+                 for _ in range(args.connections)]
+        started = time.monotonic()
+        for s, chunk in zip(socks, chunks, strict=True):
+            s.sendall(chunk)
+        sent = time.monotonic()
+        for s in socks:
+            s.close()
+        got, done = wait_rows(url, "ingest_authlog", args.messages, timeout=600)
+        e2e = got / (done - started)
+        copy_rate = raw_copy_rate(url, lines)
+        print(f"TCP end to end: {got}/{args.messages} auth messages in {done - started:.2f} s "
+              f"= {e2e:,.0f} msgs/s (socket send took {sent - started:.2f} s, "
+              f"{args.workers} workers, {args.connections} connections)")
+        print(f"plain psycopg COPY of the same rows: {copy_rate:,.0f} rows/s; "
+              f"ratio {e2e / copy_rate:.2f}")
+
+        n_udp = int(args.udp_rate * args.udp_seconds)
+        before = count(url, "ingest_sessionlog")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            t0 = time.monotonic()
+            for i in range(n_udp):
+                sec = i % 86400
+                line = (f"2024/02/{1 + i // 86400:02d} {sec // 3600:02d}:{sec // 60 % 60:02d}:"
+                        f"{sec % 60:02d},PCUDP{i % 7},{i}")
+                s.sendto(b"<14>popchat-session: " + line.encode(), ("127.0.0.1", ports["udp"]))
+                target = t0 + (i + 1) / args.udp_rate
+                while time.monotonic() < target:
+                    pass
+            paced = n_udp / (time.monotonic() - t0)
+        got_udp, _ = wait_rows(url, "ingest_sessionlog", before + n_udp, timeout=120)
+        lost = n_udp - (got_udp - before)
+        print(f"UDP at {paced:,.0f} msgs/s for {args.udp_seconds:.0f} s: "
+              f"{n_udp - lost}/{n_udp} stored, loss {100 * lost / n_udp:.3f} %")
+    finally:
+        collector.terminate()
+        collector.wait(30)
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(30)
+    print("rerun: DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/ingest.py "
+          f"--messages {args.messages} --workers {args.workers}")
+
+
+if __name__ == "__main__":
+    main()
