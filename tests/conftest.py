@@ -164,22 +164,32 @@ class Process:
         return self.proc.returncode
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """A real Celery worker on the test database and the configured Redis."""
+@pytest.fixture(scope="session")
+def celery_worker_session(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One real Celery worker for the whole run, on the test database and the
+    configured Redis; starting one costs seconds, so tests share it."""
     real_servers_or_skip()
     import redis as redis_lib
 
     redis_lib.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    with django_db_blocker.unblock():
+        env = subprocess_env()
     worker = Process(
         [sys.executable, "-m", "celery", "-A", "syslogcloud", "worker", "--pool=solo",
          "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        subprocess_env(),
-        tmp_path / "worker.log",
+        env,
+        tmp_path_factory.mktemp("celery") / "worker.log",
     )
-    worker.wait_for("ready", timeout=60)
+    worker.wait_for("ready", timeout=90)
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def celery_worker_process(celery_worker_session, transactional_db):
+    """The shared worker, with committed (transactional) test data it can see."""
+    assert celery_worker_session.proc.poll() is None, celery_worker_session.output()[-3000:]
+    return celery_worker_session
 
 
 def wait_until(predicate, timeout: float = 30, interval: float = 0.2, message: str = ""):

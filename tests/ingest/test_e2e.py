@@ -186,8 +186,9 @@ def test_broker_down_mid_run_spools_and_replays_every_record(transactional_db, t
     broker = _redis_server(port, tmp_path)
     env = {"REDIS_URL": f"redis://127.0.0.1:{port}/0"}
     worker = Process([sys.executable, "-m", "celery", "-A", "syslogcloud", "worker",
-                      "--pool=solo", "--without-heartbeat", "--without-gossip",
-                      "--without-mingle"], subprocess_env(**env), tmp_path / "worker.log")
+                      "--pool=solo", "--loglevel=INFO", "--without-heartbeat",
+                      "--without-gossip", "--without-mingle"],
+                     subprocess_env(**env), tmp_path / "worker.log")
     collector = None
     try:
         worker.wait_for("ready", timeout=60)
