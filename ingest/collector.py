@@ -6,21 +6,22 @@ and dispatches full batches from a thread pool, so the event loop never waits
 for the broker or the database. A batch that cannot be dispatched goes to the
 `Spool` and is replayed later. Per-gateway source CIDRs are checked by
 `ingest.services.store_batch`; only the global SYSLOG_ALLOWED_CIDRS is here.
+The wiring to Django settings, Celery and the services is in the
+`collector` management command.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import socket
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 from ingest.framing import DEFAULT_MAX_SIZE, Frame, TcpFramer, datagram_frame
-from ingest.metrics import Counters, render_prometheus
+from ingest.metrics import Counters, render_prometheus, serve_metrics
 from ingest.spool import Spool
 from ingest.syslog import EnvelopeError, log_type_for, parse_envelope
 
@@ -300,33 +301,44 @@ class Collector:
 
     async def start(self, *, udp: Address | None = None, tcp: Address | None = None,
                     metrics: Address | None = None) -> dict[str, Address]:
-        """Bind the listeners; returns the bound (host, port) by name."""
-        loop = asyncio.get_running_loop()
+        """Bind the listeners; returns the bound (host, port) by name.
+        Raises OSError naming the listener that could not bind."""
         bound: dict[str, Address] = {}
-        if udp is not None:
-            self._udp, _ = await loop.create_datagram_endpoint(
-                lambda: SyslogUDP(self.batcher, allowlist=self.allowlist, counters=self.counters),
-                local_addr=udp)
-            sock = self._udp.get_extra_info("socket")
+        for name, addr, bind in (("udp", udp, self._bind_udp), ("tcp", tcp, self._bind_tcp),
+                                 ("metrics", metrics, self._bind_metrics)):
+            if addr is None:
+                continue
             try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RCVBUF)
-            except OSError:
-                pass
-            bound["udp"] = sock.getsockname()[:2]
-        if tcp is not None:
-            server = await loop.create_server(
-                lambda: SyslogTCP(self.batcher, allowlist=self.allowlist,
-                                  counters=self.counters, connections=self.connections),
-                host=tcp[0], port=tcp[1], reuse_address=True)
-            self._servers.append(server)
-            bound["tcp"] = server.sockets[0].getsockname()[:2]
-        if metrics is not None:
-            server = await asyncio.start_server(self._serve_metrics, metrics[0], metrics[1])
-            self._servers.append(server)
-            bound["metrics"] = server.sockets[0].getsockname()[:2]
+                bound[name] = (await bind(addr))[:2]
+            except OSError as exc:
+                raise OSError(exc.errno, f"cannot listen on {name} {addr[0]}:{addr[1]}: "
+                                         f"{exc.strerror or exc}") from exc
         if self.batcher.spool is not None:
             self._replayer = asyncio.create_task(self._replay_loop())
         return bound
+
+    async def _bind_udp(self, addr: Address) -> tuple:
+        self._udp, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: SyslogUDP(self.batcher, allowlist=self.allowlist, counters=self.counters),
+            local_addr=addr)
+        sock = self._udp.get_extra_info("socket")
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RCVBUF)
+        return sock.getsockname()
+
+    async def _bind_tcp(self, addr: Address) -> tuple:
+        server = await asyncio.get_running_loop().create_server(
+            lambda: SyslogTCP(self.batcher, allowlist=self.allowlist,
+                              counters=self.counters, connections=self.connections),
+            host=addr[0], port=addr[1], reuse_address=True)
+        self._servers.append(server)
+        return server.sockets[0].getsockname()
+
+    async def _bind_metrics(self, addr: Address) -> tuple:
+        server = await asyncio.start_server(
+            lambda r, w: serve_metrics(r, w, self.render_metrics), addr[0], addr[1])
+        self._servers.append(server)
+        return server.sockets[0].getsockname()
 
     async def stop(self) -> None:
         """Stop accepting, hand over TCP leftovers and the partial batch, and
@@ -362,103 +374,11 @@ class Collector:
             except TimeoutError:
                 pass
 
-    def gauges(self) -> dict[str, tuple[str, float]]:
+    def render_metrics(self) -> str:
         spool = self.batcher.spool
-        return {
+        return render_prometheus(self.counters, {
             "spool_files": ("Batches waiting in the spool.",
                             len(spool.pending()) if spool else 0),
             "inflight_batches": ("Dispatches running or queued.", self.batcher.inflight),
             "tcp_connections": ("Open TCP connections.", len(self.connections)),
-        }
-
-    async def _serve_metrics(self, reader: asyncio.StreamReader,
-                             writer: asyncio.StreamWriter) -> None:
-        try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-            parts = head.split(b"\r\n", 1)[0].split()
-            if len(parts) >= 2 and parts[0] in (b"GET", b"HEAD") and \
-                    parts[1].split(b"?")[0] == b"/metrics":
-                status = "200 OK"
-                body = render_prometheus(self.counters, self.gauges()).encode()
-                ctype = "text/plain; version=0.0.4; charset=utf-8"
-            else:
-                status, body, ctype = "404 Not Found", b"not found\n", "text/plain"
-            if parts and parts[0] == b"HEAD":
-                body_out = b""
-            else:
-                body_out = body
-            writer.write(f"HTTP/1.0 {status}\r\nContent-Type: {ctype}\r\n"
-                         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-                         + body_out)
-            await writer.drain()
-        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-
-# --- Wiring to Django settings -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class CollectorSettings:
-    """The SYSLOG_* settings (and whether tasks run in-process)."""
-
-    max_size: int = DEFAULT_MAX_SIZE
-    batch_size: int = 2000
-    batch_seconds: float = 0.5
-    allowed_cidrs: tuple[str, ...] = ()
-    spool_dir: Path = Path("var/spool")
-    spool_retry_seconds: float = 2.0
-    eager: bool = False
-
-
-def settings_from_django() -> CollectorSettings:
-    from django.conf import settings
-
-    cidrs = getattr(settings, "SYSLOG_ALLOWED_CIDRS", []) or []
-    if isinstance(cidrs, str):
-        cidrs = cidrs.split(",")
-    return CollectorSettings(
-        max_size=int(getattr(settings, "SYSLOG_MAX_MESSAGE_BYTES", DEFAULT_MAX_SIZE)),
-        batch_size=int(getattr(settings, "SYSLOG_BATCH_SIZE", 2000)),
-        batch_seconds=float(getattr(settings, "SYSLOG_BATCH_SECONDS", 0.5)),
-        allowed_cidrs=tuple(cidrs),
-        spool_dir=Path(getattr(settings, "SYSLOG_SPOOL_DIR", None)
-                       or Path(settings.BASE_DIR) / "var" / "spool"),
-        spool_retry_seconds=float(getattr(settings, "SYSLOG_SPOOL_RETRY_SECONDS", 2.0)),
-        eager=bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)),
-    )
-
-
-def dispatch_to_celery(items: list[list]) -> None:
-    """Publish one batch; `retry=False` makes a dead broker raise at once."""
-    from ingest.tasks import store_batch
-
-    store_batch.apply_async(args=(items,), retry=False)
-
-
-def store_in_process(items: list[list]) -> None:
-    """Embedded mode (no Redis): store directly, from the single dispatch thread."""
-    from django.db import close_old_connections
-
-    from ingest.services import store_batch
-
-    close_old_connections()  # this thread lives for days; drop stale connections
-    try:
-        store_batch(items=items)
-    finally:
-        close_old_connections()
-
-
-def build_collector(conf: CollectorSettings, *, dispatch: Dispatch | None = None) -> Collector:
-    """A Collector for these settings; `dispatch` overrides the Celery/in-process choice."""
-    if dispatch is None:
-        dispatch = store_in_process if conf.eager else dispatch_to_celery
-    # In-process storing uses one thread so SQLite writes never contend.
-    workers = 1 if conf.eager else 4
-    batcher = Batcher(dispatch, spool=Spool(conf.spool_dir), batch_size=conf.batch_size,
-                      batch_seconds=conf.batch_seconds, max_size=conf.max_size, workers=workers)
-    return Collector(batcher, allowlist=Allowlist(conf.allowed_cidrs),
-                     spool_retry_seconds=conf.spool_retry_seconds)
+        })

@@ -144,10 +144,10 @@ class TcpFramer:
         if m is None:
             if len(buf) > self.max_size + 1:
                 frames.append(Frame(bytes(buf[: self.max_size]), oversize=True))
-                buf.clear()
+                del buf[: self.max_size]
                 self._scanned = 0
                 self._discard_line = True
-                return False
+                return True
             self._scanned = len(buf)
             return False
         end = m.start()

@@ -1,6 +1,7 @@
-"""The collector's in-process counters, rendered as Prometheus text."""
+"""The collector's in-process counters, served as Prometheus text at GET /metrics."""
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 
@@ -51,4 +52,26 @@ def render_prometheus(counters: Counters, gauges: dict[str, tuple[str, float]] |
     return "\n".join(lines) + "\n"
 
 
-GaugeSource = Callable[[], dict[str, tuple[str, float]]]
+
+
+async def serve_metrics(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                        render: Callable[[], str]) -> None:
+    """A minimal HTTP/1.0 responder: `GET /metrics` answers `render()`, anything else 404."""
+    try:
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        parts = head.split(b"\r\n", 1)[0].split()
+        if len(parts) >= 2 and parts[0] in (b"GET", b"HEAD") and \
+                parts[1].split(b"?")[0] == b"/metrics":
+            status, body = "200 OK", render().encode()
+            ctype = "text/plain; version=0.0.4; charset=utf-8"
+        else:
+            status, body, ctype = "404 Not Found", b"not found\n", "text/plain"
+        writer.write(f"HTTP/1.0 {status}\r\nContent-Type: {ctype}\r\n"
+                     f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                     + (b"" if parts[:1] == [b"HEAD"] else body))
+        await writer.drain()
+    except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+            ConnectionError):
+        pass
+    finally:
+        writer.close()

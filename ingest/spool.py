@@ -68,7 +68,7 @@ class Spool:
                 try:
                     dispatch(items)
                 except Exception as exc:  # the broker is still down: retry later
-                    logger.warning("spool replay of %s failed: %s", path.name, exc)
+                    logger.debug("spool replay of %s failed: %s", path.name, exc)
                     break
                 path.unlink()
                 done += 1

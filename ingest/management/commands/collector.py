@@ -1,14 +1,106 @@
-"""`manage.py collector`: the long-running syslog listener (UDP and/or TCP)."""
+"""`manage.py collector`: the long-running syslog listener (UDP and/or TCP).
+
+This module wires `ingest.collector` to Django: the SYSLOG_* settings, and the
+dispatch of batches to Celery (or straight to the service in embedded mode).
+"""
 from __future__ import annotations
 
 import asyncio
 import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 
-from ingest.collector import Address, Collector, build_collector, settings_from_django
+from ingest.collector import Address, Allowlist, Batcher, Collector, Dispatch
+from ingest.framing import DEFAULT_MAX_SIZE
+from ingest.spool import Spool
 
 DEFAULT_ADDRESS = ("0.0.0.0", 5514)
+
+
+@dataclass(frozen=True)
+class CollectorSettings:
+    """The SYSLOG_* settings (and whether tasks run in-process)."""
+
+    max_size: int = DEFAULT_MAX_SIZE
+    batch_size: int = 2000
+    batch_seconds: float = 0.5
+    allowed_cidrs: tuple[str, ...] = ()
+    spool_dir: Path = Path("var/spool")
+    spool_retry_seconds: float = 2.0
+    eager: bool = False
+
+
+def settings_from_django() -> CollectorSettings:
+    cidrs = getattr(settings, "SYSLOG_ALLOWED_CIDRS", []) or []
+    if isinstance(cidrs, str):
+        cidrs = cidrs.split(",")
+    return CollectorSettings(
+        max_size=int(getattr(settings, "SYSLOG_MAX_MESSAGE_BYTES", DEFAULT_MAX_SIZE)),
+        batch_size=int(getattr(settings, "SYSLOG_BATCH_SIZE", 2000)),
+        batch_seconds=float(getattr(settings, "SYSLOG_BATCH_SECONDS", 0.5)),
+        allowed_cidrs=tuple(cidrs),
+        spool_dir=Path(getattr(settings, "SYSLOG_SPOOL_DIR", None)
+                       or Path(settings.BASE_DIR) / "var" / "spool"),
+        spool_retry_seconds=float(getattr(settings, "SYSLOG_SPOOL_RETRY_SECONDS", 2.0)),
+        eager=bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)),
+    )
+
+
+_publisher = threading.local()
+
+
+def dispatch_to_celery(items: list[list]) -> None:
+    """Publish one batch, failing at once when the broker is down.
+
+    `retry=False` stops retries of the publish and `max_retries: 0` those of
+    the connect; both only on this thread's own connection, so the web app's
+    and workers' publishing keeps the configured retry behaviour.
+    """
+    from ingest.tasks import store_batch
+
+    conn = getattr(_publisher, "connection", None)
+    if conn is None:
+        app = store_batch.app
+        options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
+        conn = _publisher.connection = app.connection_for_write(transport_options=options)
+    try:
+        store_batch.apply_async(args=(items,), connection=conn, retry=False)
+    except Exception:
+        _publisher.connection = None  # reconnect next time
+        try:
+            conn.release()
+        except Exception:
+            pass
+        raise
+
+
+def store_in_process(items: list[list]) -> None:
+    """Embedded mode (no Redis): store directly, from the single dispatch thread."""
+    from ingest.services import store_batch
+
+    try:
+        store_batch(items=items)
+    finally:
+        # Batches are at most one per SYSLOG_BATCH_SECONDS, so a fresh connection
+        # each time costs little, and none is left open when the thread ends.
+        connections.close_all()
+
+
+def build_collector(conf: CollectorSettings, *, dispatch: Dispatch | None = None) -> Collector:
+    """A Collector for these settings; `dispatch` overrides the Celery/in-process choice."""
+    if dispatch is None:
+        dispatch = store_in_process if conf.eager else dispatch_to_celery
+    # In-process storing uses one thread so SQLite writes never contend.
+    workers = 1 if conf.eager else 4
+    batcher = Batcher(dispatch, spool=Spool(conf.spool_dir), batch_size=conf.batch_size,
+                      batch_seconds=conf.batch_seconds, max_size=conf.max_size, workers=workers)
+    return Collector(batcher, allowlist=Allowlist(conf.allowed_cidrs),
+                     spool_retry_seconds=conf.spool_retry_seconds)
 
 
 def parse_address(option: str, value: str) -> Address:
@@ -55,7 +147,7 @@ class Command(BaseCommand):
             bound = await collector.start(udp=udp, tcp=tcp, metrics=metrics)
         except OSError as exc:
             await collector.stop()
-            raise CommandError(f"cannot listen: {exc}") from exc
+            raise CommandError(exc.strerror or str(exc)) from exc
         for name, addr in bound.items():
             self.stdout.write(f"listening {name} {format_address(addr)}")
         self.stdout.flush()
