@@ -99,7 +99,7 @@ def raw_copy_rate(url: str, lines: list[str]) -> float:
         conn.execute("DROP TABLE IF EXISTS bench_copy")
         conn.execute("CREATE TABLE bench_copy (LIKE ingest_authlog INCLUDING ALL)")
         conn.commit()
-        cols = ", ".join([*names, "digest"])
+        cols = ", ".join(f'"{n}"' for n in [*names, "digest"])
         rows = []
         for rec in records:
             values = [getattr(rec, n) for n in names]

@@ -1,0 +1,35 @@
+"""Production settings come from the environment and pass Django's deploy checks."""
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "HTTPS", "SECRET_KEY")}
+    full.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=full,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_is_clean_with_production_environment():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="0", HTTPS="1",
+                    SECRET_KEY="k" * 20 + "production-secret-7f3a9c2e1b5d4f6a8c0e2b4d6f8a",
+                    ALLOWED_HOSTS="portal.example.jp")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_flags_the_development_defaults():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr + result.stdout
+    assert "SESSION_COOKIE_SECURE" in result.stderr + result.stdout
+
+
+def test_https_turns_on_secure_cookies_and_hsts():
+    code = ("from django.conf import settings as s; "
+            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0)")
+    assert manage("shell", "-c", code, HTTPS="1").stdout.split() == ["True", "True", "True"]
+    assert manage("shell", "-c", code, HTTPS="0").stdout.split() == ["False", "False", "False"]
