@@ -1,4 +1,6 @@
 """Puts the caller's account on the request; accepts API bearer tokens."""
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 from .models import ApiToken
@@ -18,6 +20,12 @@ class AccountMiddleware:
             self._authenticate_token(request, header[7:].strip())
         user = request.user
         request.account = user.account if user.is_authenticated else None
+        if user.is_authenticated and request.session.get("otp_setup_required"):
+            # A login condition demands a one-time password the user has not
+            # set up yet: nothing but the set-up page (and logout) until done.
+            allowed = (reverse("accounts:otp-setup"), reverse("accounts:logout"))
+            if request.path not in allowed and not request.path.startswith("/static/"):
+                return redirect("accounts:otp-setup")
         return self.get_response(request)
 
     @staticmethod

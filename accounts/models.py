@@ -93,6 +93,14 @@ class Gateway(models.Model):
         return any(addr in ipaddress.ip_network(c, strict=False) for c in cidrs)
 
 
+class UserStatus(models.TextChoices):
+    """Login status (KDDI manual ch. 2: 一時停止 and アカウントロック refuse logins)."""
+
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    LOCKED = "locked", _("Locked")
+
+
 class User(AbstractUser):
     """A portal user. `username` is the user ID typed at login; platform
     operators (superusers) may have no account."""
@@ -102,6 +110,17 @@ class User(AbstractUser):
     )
     name = models.CharField(_("name"), max_length=150, blank=True)
     is_account_admin = models.BooleanField(_("account admin"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=UserStatus.choices, default=UserStatus.ACTIVE
+    )
+    no_outside_access = models.BooleanField(
+        _("no access from outside"),
+        default=False,
+        help_text=_("Refuse logins from outside the account's in-house IP ranges."),
+    )
+    notification_email = models.EmailField(_("notification e-mail"), blank=True)
+    failed_logins = models.PositiveIntegerField(_("consecutive password failures"), default=0)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
 
     def __str__(self) -> str:
         return self.username
@@ -133,3 +152,91 @@ class ApiToken(models.Model):
         secret = "sc_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, key_hash=cls.hash(secret), prefix=secret[:8])
         return token, secret
+
+
+class Organisation(models.Model):
+    """A group of an account's users (KDDI 組織管理); `position` orders the list."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="organisations")
+    name = models.CharField(_("organisation name"), max_length=200)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    members = models.ManyToManyField(User, related_name="organisations", blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "name"], name="organisation_name_per_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SecurityPolicy(models.Model):
+    """An account's security settings: in-house IP ranges (社内 IP アドレス設定),
+    password strength (パスワード強度設定), lockout threshold and the
+    representative admin (代表管理者). One row per account, created on demand."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="policy")
+    inhouse_cidrs = models.TextField(
+        _("in-house IP ranges"),
+        blank=True,
+        validators=[validate_cidr_list],
+        help_text=_("CIDR ranges, one per line or comma-separated."),
+    )
+    password_min_length = models.PositiveIntegerField(_("minimum length"), default=8)
+    require_upper = models.BooleanField(_("require an upper-case letter"), default=False)
+    require_lower = models.BooleanField(_("require a lower-case letter"), default=False)
+    require_digit = models.BooleanField(_("require a digit"), default=False)
+    require_symbol = models.BooleanField(_("require a symbol"), default=False)
+    lockout_threshold = models.PositiveIntegerField(
+        _("lock after this many consecutive password failures"), null=True, blank=True,
+        help_text=_("Empty uses the site default."),
+    )
+    representative = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("representative admin"),
+    )
+
+    def __str__(self) -> str:
+        return f"policy of {self.account_id}"
+
+
+class LoginCondition(models.Model):
+    """A named login rule of an account (ログイン条件): it can require a one-time
+    password and/or restrict logins to IP ranges. Every rule applies to every
+    user of the account; an admin-only rule applies to admins only."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="login_conditions")
+    name = models.CharField(_("condition name"), max_length=100)
+    require_otp = models.BooleanField(_("require a one-time password"), default=False)
+    allowed_cidrs = models.TextField(
+        _("allowed IP ranges"), blank=True, validators=[validate_cidr_list],
+        help_text=_("Empty allows any address."),
+    )
+    admins_only = models.BooleanField(_("applies to admins only"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "name"], name="login_condition_name_per_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def ip_in_cidrs(ip: str | None, cidrs: list[str]) -> bool:
+    """True when `ip` is inside one of the CIDR ranges."""
+    if not ip:
+        return False
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(addr in ipaddress.ip_network(c, strict=False) for c in cidrs)

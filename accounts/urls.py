@@ -1,9 +1,29 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from .views import auth, me, orgs, security, users
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", auth.login_view, name="login"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("me/", me.my_settings, name="me"),
+    path("me/otp/", auth.otp_setup, name="otp-setup"),
+    path("password/set/<uidb64>/<token>/", me.password_reset_confirm,
+         name="password-reset-confirm"),
+    path("manage/users/", users.user_list, name="user-list"),
+    path("manage/users/add/", users.user_add, name="user-add"),
+    path("manage/users/bulk/", users.user_bulk, name="user-bulk"),
+    path("manage/users/bulk-delete/", users.user_bulk_delete, name="user-bulk-delete"),
+    path("manage/users/<int:pk>/", users.user_detail, name="user-detail"),
+    path("manage/users/<int:pk>/delete/", users.user_delete, name="user-delete"),
+    path("manage/organisations/", orgs.organisation_list, name="organisation-list"),
+    path("manage/organisations/reorder/", orgs.organisation_reorder,
+         name="organisation-reorder"),
+    path("manage/organisations/bulk/", orgs.organisation_bulk, name="organisation-bulk"),
+    path("manage/organisations/<int:pk>/", orgs.organisation_detail,
+         name="organisation-detail"),
+    path("manage/security/", security.security_settings, name="security"),
+    path("manage/security/conditions/<int:pk>/delete/", security.login_condition_delete,
+         name="login-condition-delete"),
 ]

@@ -169,9 +169,34 @@ SYSLOG_ALLOWED_CIDRS = env.list("SYSLOG_ALLOWED_CIDRS", default=[])
 SYSLOG_SPOOL_DIR = Path(env("SYSLOG_SPOOL_DIR", default=str(BASE_DIR / "var" / "spool")))
 SYSLOG_SPOOL_RETRY_SECONDS = env.float("SYSLOG_SPOOL_RETRY_SECONDS", default=2.0)
 
+# --- SCIM provisioning ---
+# Fernet key(s), comma-separated for rotation, that encrypt stored SCIM tokens.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+PROVISIONING_HTTP_TIMEOUT = env.float("PROVISIONING_HTTP_TIMEOUT", default=10.0)
+# In-process mode retries inside the request that triggered the push: keep it short there.
+PROVISIONING_MAX_RETRIES = env.int("PROVISIONING_MAX_RETRIES", default=5 if REDIS_URL else 1)
+PROVISIONING_RETRY_BASE_SECONDS = env.float(
+    "PROVISIONING_RETRY_BASE_SECONDS", default=5.0 if REDIS_URL else 1.0
+)
+PROVISIONING_RETRY_MAX_SECONDS = env.float("PROVISIONING_RETRY_MAX_SECONDS", default=600.0)
+PROVISIONING_STALE_MINUTES = env.int("PROVISIONING_STALE_MINUTES", default=90)
+PROVISIONING_DISCOVERY_TTL = env.float("PROVISIONING_DISCOVERY_TTL", default=300.0)
+CELERY_BEAT_SCHEDULE["provisioning-pending-sweep"] = {
+    "task": "provisioning.tasks.pending_sweep",
+    "schedule": 600.0,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# --- Login security and audit history (accounts/audit helper's block) ---
+LOGIN_LOCKOUT_THRESHOLD = env.int("LOGIN_LOCKOUT_THRESHOLD", default=5)
+LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=900)
+LOGIN_THROTTLE_PER_IP = env.int("LOGIN_THROTTLE_PER_IP", default=30)
+LOGIN_THROTTLE_PER_USER = env.int("LOGIN_THROTTLE_PER_USER", default=10)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Syslog@Cloud")
+CELERY_BEAT_SCHEDULE["audit-purge-history"] = {"task": "audit.tasks.purge_history", "schedule": 86400.0}  # noqa: E501

@@ -20,6 +20,19 @@ REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "Correct-horse-42"
 
 
+def pytest_configure(config):
+    """Test-process settings (child processes keep the real ones)."""
+    from django.conf import settings
+
+    # PBKDF2 costs about a second per hash here; tests check behaviour, not cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages render {% static %} without a collectstatic manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 def using_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 

@@ -66,7 +66,8 @@ def test_it_quarantines_bad_lines_and_keeps_their_batch_mates():
 def test_it_stores_a_redelivered_record_once_in_any_timestamp_spelling():
     iso = AUTH.replace("2024/02/01 10:00:00", "2024-02-01T01:00:00Z")
     first = store_batch(items=[item("auth", AUTH), item("auth", AUTH)])
-    second = store_batch(items=[item("auth", iso), item("auth", AUTH.replace("02:00:00:00:00:0A", "02-00-00-00-00-0a"))])
+    dashed = AUTH.replace("02:00:00:00:00:0A", "02-00-00-00-00-0a")
+    second = store_batch(items=[item("auth", iso), item("auth", dashed)])
     assert first.stored["auth"] == 1 and first.duplicates == 1
     assert second.stored["auth"] == 0 and second.duplicates == 2
     assert AuthLog.objects.count() == 1

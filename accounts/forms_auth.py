@@ -1,0 +1,77 @@
+"""Login, one-time password and self-service forms."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .passwords import password_validate
+
+LOGIN_ERRORS = {
+    "invalid": _("The user ID or password is incorrect."),
+    "locked": _("This account is locked. Ask your administrator to unlock it."),
+    "suspended": _("This account is suspended. Ask your administrator."),
+    "outside": _("Logging in from this network is not allowed for this account."),
+    "otp": _("The one-time password is incorrect."),
+    "throttled": _("Too many failed attempts. Wait a while and try again."),
+    "expired": _("The login took too long. Enter your user ID and password again."),
+}
+
+
+class LoginForm(forms.Form):
+    """Step 1: user ID and password (a one-time password may come along)."""
+
+    username = forms.CharField(label=_("User ID"), max_length=150)
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    otp_token = forms.CharField(label=_("One-time password"), required=False, max_length=16)
+
+
+class OtpForm(forms.Form):
+    """Step 2, or enrolment: the six digits from the authenticator app."""
+
+    otp_token = forms.CharField(
+        label=_("One-time password"), max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "autofocus": True}),
+    )
+
+
+class NotificationEmailForm(forms.Form):
+    notification_email = forms.EmailField(label=_("Notification e-mail"))
+
+
+class PasswordSetForm(forms.Form):
+    """A new password twice, checked against Django's validators and the
+    account's password strength settings."""
+
+    new_password1 = forms.CharField(label=_("New password"), strip=False,
+                                    widget=forms.PasswordInput)
+    new_password2 = forms.CharField(label=_("New password (again)"), strip=False,
+                                    widget=forms.PasswordInput)
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("new_password1"), data.get("new_password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("new_password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                password_validate(p1, user=self.user)
+            except forms.ValidationError as exc:
+                self.add_error("new_password1", exc)
+        return data
+
+
+class PasswordChangeForm(PasswordSetForm):
+    """Self-service: the current password first."""
+
+    old_password = forms.CharField(label=_("Current password"), strip=False,
+                                   widget=forms.PasswordInput)
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+    def clean_old_password(self) -> str:
+        value = self.cleaned_data["old_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError(_("The current password is incorrect."))
+        return value

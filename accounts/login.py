@@ -1,0 +1,142 @@
+"""The login decision (KDDI manual ch. 2): every attempt ends in exactly one
+login-history row with the pattern that describes it.
+
+Order of checks: throttle (no row: the client is refused before any check),
+user lookup (unknown ID: pattern 22 with the typed ID), lock (26), suspension
+(27), password (22, or 30 when it reaches the lockout threshold), in-house IP
+rules (23), one-time password (21), success (1 or 2).
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp import match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import LoginHistory
+from audit.services import login_record
+from audit.texts import RESULT_SUCCESS
+
+from .clientinfo import client_ip
+from .models import User, UserStatus, ip_in_cidrs, split_cidrs
+from .selectors import login_conditions_for, policy_get
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """What the form shows: `user` logged in, `need_otp`, or `error` (a code:
+    invalid, locked, suspended, outside, otp)."""
+
+    user: User | None = None
+    device: TOTPDevice | None = None
+    need_otp: bool = False
+    error: str = ""
+    otp_setup_required: bool = False
+
+
+def login_throttled(*, request: HttpRequest, user_id: str) -> bool:
+    """Too many failed attempts lately from this IP or for this user ID."""
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
+    failed = LoginHistory.objects.filter(at__gte=since).exclude(result=RESULT_SUCCESS)
+    ip = client_ip(request)
+    if ip and failed.filter(ip=ip).count() >= settings.LOGIN_THROTTLE_PER_IP:
+        return True
+    return failed.filter(username=user_id).count() >= settings.LOGIN_THROTTLE_PER_USER
+
+
+def lockout_threshold(user: User) -> int:
+    policy = policy_get(account=user.account) if user.account_id else None
+    if policy and policy.lockout_threshold:
+        return policy.lockout_threshold
+    return settings.LOGIN_LOCKOUT_THRESHOLD
+
+
+def ip_allowed(user: User, ip: str) -> bool:
+    """The per-user "no access from outside" flag against the account's
+    in-house ranges, and every login condition's allowed ranges."""
+    if user.account_id is None:
+        return True
+    if user.no_outside_access:
+        inhouse = split_cidrs(policy_get(account=user.account).inhouse_cidrs)
+        if not ip_in_cidrs(ip, inhouse):
+            return False
+    for cond in login_conditions_for(user=user):
+        cidrs = split_cidrs(cond.allowed_cidrs)
+        if cidrs and not ip_in_cidrs(ip, cidrs):
+            return False
+    return True
+
+
+def otp_devices(user: User) -> list[TOTPDevice]:
+    return list(TOTPDevice.objects.filter(user=user, confirmed=True))
+
+
+def otp_required_by_condition(user: User) -> bool:
+    return any(c.require_otp for c in login_conditions_for(user=user))
+
+
+def _password_failed(user: User, request: HttpRequest) -> LoginOutcome:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+        user.refresh_from_db(fields=["failed_logins"])
+        if user.failed_logins >= lockout_threshold(user):
+            User.objects.filter(pk=user.pk).update(
+                status=UserStatus.LOCKED, locked_at=timezone.now()
+            )
+            login_record(account=user.account, user=user, user_id=user.username, pattern=30,
+                         request=request)
+            return LoginOutcome(error="invalid")
+    login_record(account=user.account, user=user, user_id=user.username, pattern=22,
+                 request=request)
+    return LoginOutcome(error="invalid")
+
+
+def login_attempt(
+    *, request: HttpRequest, username: str, password: str | None, otp_token: str = "",
+    pending_user: User | None = None,
+) -> LoginOutcome:
+    """Decide one attempt and write its history row (none when it only asks
+    for the one-time password). `pending_user` is set on the second step, when
+    the password was verified on the first and only `otp_token` is sent."""
+    ip = client_ip(request)
+    user = pending_user or User.objects.filter(username=username).select_related("account").first()
+    if user is None or not user.is_active:
+        User().set_password(password or "")  # same hashing time as a known ID
+        login_record(account=user.account if user else None, user=user, user_id=username,
+                     pattern=22, request=request)
+        return LoginOutcome(error="invalid")
+
+    def record(pattern: int) -> None:
+        login_record(account=user.account, user=user, user_id=user.username, pattern=pattern,
+                     request=request)
+
+    password_ok = pending_user is not None or user.check_password(password or "")
+    if user.status == UserStatus.LOCKED:
+        record(26)
+        return LoginOutcome(error="locked" if password_ok else "invalid")
+    if user.status == UserStatus.SUSPENDED:
+        record(27)
+        return LoginOutcome(error="suspended" if password_ok else "invalid")
+    if not password_ok:
+        return _password_failed(user, request)
+    if user.failed_logins:
+        User.objects.filter(pk=user.pk).update(failed_logins=0)
+    if not ip_allowed(user, ip):
+        record(23)
+        return LoginOutcome(error="outside")
+    devices = otp_devices(user)
+    if devices:
+        if not otp_token:
+            return LoginOutcome(user=user, need_otp=True)
+        device = match_token(user, otp_token.strip())
+        if device is None:
+            record(21)
+            return LoginOutcome(user=user, need_otp=True, error="otp")
+        record(1)
+        return LoginOutcome(user=user, device=device)
+    record(2)
+    return LoginOutcome(user=user, otp_setup_required=otp_required_by_condition(user))

@@ -1,0 +1,1 @@
+"""Screens of the accounts app, one module per area."""
