@@ -22,6 +22,8 @@ PASSWORD = "Correct-horse-42"
 
 def pytest_configure(config):
     """Test-process settings (child processes keep the real ones)."""
+    if not config.pluginmanager.has_plugin("django"):
+        return  # pure tests run with -p no:django
     from django.conf import settings
 
     # PBKDF2 costs about a second per hash here; tests check behaviour, not cost.
