@@ -7,7 +7,9 @@ from tests.conftest import REPO
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "HTTPS", "SECRET_KEY")}
+    # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; production never has it.
+    unset = ("DEBUG", "HTTPS", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    full = {k: v for k, v in os.environ.items() if k not in unset}
     full.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=full,
                           capture_output=True, text=True, timeout=120)
@@ -16,7 +18,8 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 def test_check_deploy_is_clean_with_production_environment():
     result = manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="0", HTTPS="1",
                     SECRET_KEY="k" * 20 + "production-secret-7f3a9c2e1b5d4f6a8c0e2b4d6f8a",
-                    ALLOWED_HOSTS="portal.example.jp")
+                    ALLOWED_HOSTS="portal.example.jp",
+                    FIELD_ENCRYPTION_KEY="yD2k0v9pUj6bqHq8d0l7jFZ0bN8m2Q4R5s6T7u8V9wA=")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

@@ -37,7 +37,7 @@ def test_it_sets_up_a_tenant_from_the_command_line(client):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["add_account", "bad id", "--name", "x"], "account ID"),
+        (["add_account", "bad id", "--name", "x"], "A00700123"),
         (["add_gateway", "GW1", "--account", "A00799999"], "no account A00799999"),
         (["add_user", "u1", "--account", "A00799999", "--password", "x"], "no account"),
         (["create_api_token", "nobody"], "no user nobody"),
