@@ -181,6 +181,11 @@ PROVISIONING_RETRY_BASE_SECONDS = env.float(
 PROVISIONING_RETRY_MAX_SECONDS = env.float("PROVISIONING_RETRY_MAX_SECONDS", default=600.0)
 PROVISIONING_STALE_MINUTES = env.int("PROVISIONING_STALE_MINUTES", default=90)
 PROVISIONING_DISCOVERY_TTL = env.float("PROVISIONING_DISCOVERY_TTL", default=300.0)
+# Rollups only make the dashboards fast; without them answers are computed live.
+CELERY_BEAT_SCHEDULE["portal-refresh-rollups"] = {
+    "task": "portal.tasks.refresh_rollups",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["provisioning-pending-sweep"] = {
     "task": "provisioning.tasks.pending_sweep",
     "schedule": 600.0,

@@ -1,0 +1,36 @@
+"""Query-string validation shared by the pages and the JSON API. Every
+failure is a `ParamError` naming the parameter (answered with 400)."""
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from .periods import Month
+from .scope import ParamError, Scope, scope_resolve
+
+
+def month_param(request: HttpRequest, *, required: bool = True) -> Month | None:
+    text = request.GET.get("month", "")
+    if not text:
+        if required:
+            raise ParamError("month", _("month is required (YYYY-MM)"))
+        return None
+    try:
+        return Month.parse(text)
+    except ValueError:
+        raise ParamError("month", _("month must be YYYY-MM")) from None
+
+
+def scope_param(request: HttpRequest) -> Scope:
+    return scope_resolve(account=request.account, gateway_id=request.GET.get("gateway") or None)
+
+
+def choice_param(request: HttpRequest, name: str, choices: tuple[str, ...],
+                 default: str | None = None) -> str:
+    value = request.GET.get(name) or default
+    if value not in choices:
+        raise ParamError(
+            name, _("%(name)s must be one of: %(choices)s")
+            % {"name": name, "choices": ", ".join(choices)},
+        )
+    return value
