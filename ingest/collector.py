@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import logging
 import socket
@@ -74,6 +75,7 @@ class Allowlist:
         if isinstance(cidrs, str):
             cidrs = cidrs.split(",")
         self.networks = []
+        self._verdicts: dict[str, bool] = {}
         for cidr in cidrs:
             if cidr.strip():
                 try:
@@ -85,18 +87,21 @@ class Allowlist:
     def allows(self, host: str) -> bool:
         if not self.networks:
             return True
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
-            return False
-        return any(ip in net for net in self.networks)
+        known = self._verdicts.get(host)
+        if known is None:
+            try:
+                ip = ipaddress.ip_address(host)
+            except ValueError:
+                known = False
+            else:
+                known = any(ip in net for net in self.networks)
+            if len(self._verdicts) < 65536:  # bounded: sources are few, spoofers are not
+                self._verdicts[host] = known
+        return known
 
 
-def peer_host(addr: tuple | None) -> str:
-    """The source IP; IPv4-mapped IPv6 (dual-stack sockets) becomes plain IPv4."""
-    if not addr:
-        return ""
-    host = str(addr[0])
+@functools.lru_cache(maxsize=4096)
+def _host_of(host: str) -> str:
     try:
         ip = ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:
@@ -104,6 +109,15 @@ def peer_host(addr: tuple | None) -> str:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         return str(ip.ipv4_mapped)
     return host
+
+
+def peer_host(addr: tuple | None) -> str:
+    """The source IP; IPv4-mapped IPv6 (dual-stack sockets) becomes plain IPv4."""
+    if not addr:
+        return ""
+    # Gateways are few and send often: parsing each address once saves a
+    # large share of the per-datagram cost.
+    return _host_of(str(addr[0]))
 
 
 class Batcher:
