@@ -5,9 +5,9 @@ from django.contrib import admin
 from .models import LoginHistory, OperationHistory
 
 
-class ReadOnlyHistoryAdmin(admin.ModelAdmin):
-    date_hierarchy = "at"
-    search_fields = ("username", "name", "detail")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """No add, change or delete: for append-only history and for rows that
+    only their own screens may write."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -17,6 +17,11 @@ class ReadOnlyHistoryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyHistoryAdmin(ReadOnlyAdmin):
+    date_hierarchy = "at"
+    search_fields = ("username", "name", "detail")
 
 
 @admin.register(LoginHistory)

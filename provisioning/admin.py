@@ -3,18 +3,9 @@ account's admins (portal screens) or `add_scim_service`; the token column is
 never listed."""
 from django.contrib import admin
 
+from audit.admin import ReadOnlyAdmin
+
 from .models import ConnectedService, ProvisioningHistory
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ConnectedService)
