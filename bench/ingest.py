@@ -124,6 +124,8 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--udp-rate", type=int, default=20_000)
     ap.add_argument("--udp-seconds", type=float, default=5.0)
+    # The collector must drain UDP sockets in time; workers catch up from Redis.
+    ap.add_argument("--worker-nice", type=int, default=10)
     args = ap.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres") or not os.environ.get("REDIS_URL"):
@@ -140,7 +142,8 @@ def main() -> None:
     logs = Path("/tmp/sc-bench")
     logs.mkdir(exist_ok=True)
     workers = [
-        start([sys.executable, "-m", "celery", "-A", "syslogcloud", "worker", "--pool=solo",
+        start(["nice", "-n", str(args.worker_nice), sys.executable, "-m", "celery", "-A",
+               "syslogcloud", "worker", "--pool=solo",
                "-n", f"bench{i}@%h", "--without-heartbeat", "--without-gossip",
                "--without-mingle", "--loglevel=WARNING"], env, logs / f"worker{i}.log")
         for i in range(args.workers)
