@@ -17,6 +17,7 @@ import functools
 import ipaddress
 import logging
 import socket
+import ssl
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -258,9 +259,10 @@ class SyslogTCP(asyncio.Protocol):
     """One TCP connection: octet-counted and LF/NUL-terminated frames."""
 
     def __init__(self, batcher: Batcher, *, allowlist: Allowlist, counters: Counters,
-                 connections: set[SyslogTCP]) -> None:
+                 connections: set[SyslogTCP], name: str = "tcp") -> None:
         self.batcher, self.allowlist, self.counters = batcher, allowlist, counters
         self.connections = connections
+        self.name = name  # "tls" for RFC 5425 connections: same framing inside TLS
         self.transport: asyncio.Transport | None = None
         self.framer: TcpFramer | None = None
         self.peer = ""
@@ -295,7 +297,7 @@ class SyslogTCP(asyncio.Protocol):
     def _add(self, frames: list[Frame]) -> None:
         now = time.time()
         for frame in frames:
-            self.batcher.add(frame, peer=self.peer, transport="tcp", received_at=now)
+            self.batcher.add(frame, peer=self.peer, transport=self.name, received_at=now)
 
 
 class Collector:
@@ -314,11 +316,14 @@ class Collector:
         self._stopping = asyncio.Event()
 
     async def start(self, *, udp: Address | None = None, tcp: Address | None = None,
-                    metrics: Address | None = None) -> dict[str, Address]:
+                    metrics: Address | None = None, tls: Address | None = None,
+                    tls_context: ssl.SSLContext | None = None) -> dict[str, Address]:
         """Bind the listeners; returns the bound (host, port) by name.
         Raises OSError naming the listener that could not bind."""
         bound: dict[str, Address] = {}
+        self._tls_context = tls_context
         for name, addr, bind in (("udp", udp, self._bind_udp), ("tcp", tcp, self._bind_tcp),
+                                 ("tls", tls, self._bind_tls),
                                  ("metrics", metrics, self._bind_metrics)):
             if addr is None:
                 continue
@@ -345,6 +350,15 @@ class Collector:
             lambda: SyslogTCP(self.batcher, allowlist=self.allowlist,
                               counters=self.counters, connections=self.connections),
             host=addr[0], port=addr[1], reuse_address=True)
+        self._servers.append(server)
+        return server.sockets[0].getsockname()
+
+    async def _bind_tls(self, addr: Address) -> tuple:
+        """RFC 5425: octet-counted syslog inside TLS (port 6514 by convention)."""
+        server = await asyncio.get_running_loop().create_server(
+            lambda: SyslogTCP(self.batcher, allowlist=self.allowlist, counters=self.counters,
+                              connections=self.connections, name="tls"),
+            host=addr[0], port=addr[1], reuse_address=True, ssl=self._tls_context)
         self._servers.append(server)
         return server.sockets[0].getsockname()
 

@@ -173,7 +173,7 @@ def time_field(log_type: str) -> str:
 class Quarantine(models.Model):
     """Input that could not be stored, kept verbatim with the reason."""
 
-    TRANSPORTS = [("udp", "UDP"), ("tcp", "TCP"), ("file", _("file import"))]
+    TRANSPORTS = [("udp", "UDP"), ("tcp", "TCP"), ("tls", "TLS"), ("file", _("file import"))]
 
     received_at = models.DateTimeField(_("received at"), db_index=True)
     peer = models.CharField(_("source"), max_length=255, blank=True)

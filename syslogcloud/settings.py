@@ -168,6 +168,9 @@ SYSLOG_BATCH_SECONDS = env.float("SYSLOG_BATCH_SECONDS", default=0.5)
 SYSLOG_ALLOWED_CIDRS = env.list("SYSLOG_ALLOWED_CIDRS", default=[])
 SYSLOG_SPOOL_DIR = Path(env("SYSLOG_SPOOL_DIR", default=str(BASE_DIR / "var" / "spool")))
 SYSLOG_SPOOL_RETRY_SECONDS = env.float("SYSLOG_SPOOL_RETRY_SECONDS", default=2.0)
+# RFC 5425 listener (`collector --tls HOST:PORT`): PEM certificate chain and key.
+SYSLOG_TLS_CERT = env("SYSLOG_TLS_CERT", default="")
+SYSLOG_TLS_KEY = env("SYSLOG_TLS_KEY", default="")
 
 # --- SCIM provisioning ---
 # Fernet key(s), comma-separated for rotation, that encrypt stored SCIM tokens.

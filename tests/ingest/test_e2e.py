@@ -30,12 +30,13 @@ from .test_services import AUTH, LINES
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def start_collector(tmp_path, name="collector", **env) -> tuple[Process, int, int]:
+def start_collector(tmp_path, name="collector", extra=(), **env) -> tuple[Process, int, int]:
     env.setdefault("SYSLOG_BATCH_SECONDS", "0.2")
     env.setdefault("SYSLOG_SPOOL_DIR", str(tmp_path / "spool"))
     env.setdefault("SYSLOG_SPOOL_RETRY_SECONDS", "0.5")
     proc = Process(
-        [sys.executable, "manage.py", "collector", "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0"],
+        [sys.executable, "manage.py", "collector", "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0",
+         *extra],
         subprocess_env(**env),
         tmp_path / f"{name}.log",
     )
@@ -236,3 +237,19 @@ def test_collector_rejects_a_bad_address():
                             capture_output=True, text=True, env=dict(os.environ), timeout=60)
     assert result.returncode != 0
     assert "HOST:PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_tls_syslog_lands_through_the_command(celery_worker_process, tmp_path):
+    from .test_collector_tls import client_send
+    from .tls import self_signed
+
+    pem = self_signed(tmp_path)
+    collector, _udp, _tcp = start_collector(
+        tmp_path, extra=["--tls", "127.0.0.1:0", "--tls-cert", str(pem)])
+    collector.wait_for("listening tls")
+    port = int(next(line for line in collector.output().splitlines()
+                    if line.startswith("listening tls")).rsplit(":", 1)[1])
+    msg = f"<14>1 2024-02-01T10:00:00+09:00 gw popchat-traffic - - - {LINES['traffic']}"
+    client_send(port, pem, [f"{len(msg.encode())} {msg}".encode()])
+    wait_until(lambda: total_stored() == 1, message=collector.output())
+    assert collector.stop() == 0

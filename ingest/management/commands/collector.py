@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import ssl
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,19 @@ def parse_address(option: str, value: str) -> Address:
     return (host or "0.0.0.0", int(port))
 
 
+def tls_context_load(cert: str, key: str) -> ssl.SSLContext:
+    """A server context for RFC 5425 (TLS 1.2 or later), or a CommandError."""
+    if not cert:
+        raise CommandError("--tls needs a certificate: --tls-cert PEM or SYSLOG_TLS_CERT")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cert, key or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise CommandError(f"cannot load the TLS certificate {cert}: {exc}") from exc
+    return context
+
+
 def format_address(addr: Address) -> str:
     host, port = addr[0], addr[1]
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -127,24 +141,39 @@ class Command(BaseCommand):
                             help="listen for TCP syslog (octet-counted or LF/NUL-terminated)")
         parser.add_argument("--metrics", metavar="HOST:PORT",
                             help="serve Prometheus counters at GET /metrics")
+        parser.add_argument("--tls", metavar="HOST:PORT",
+                            help="listen for syslog over TLS (RFC 5425); needs --tls-cert")
+        parser.add_argument("--tls-cert", metavar="PEM",
+                            help="certificate chain (PEM); default SYSLOG_TLS_CERT")
+        parser.add_argument("--tls-key", metavar="PEM",
+                            help="private key (PEM) if not in the certificate file; "
+                                 "default SYSLOG_TLS_KEY")
 
     def handle(self, *args, **options) -> None:
         udp = parse_address("--udp", options["udp"]) if options["udp"] else None
         tcp = parse_address("--tcp", options["tcp"]) if options["tcp"] else None
         metrics = parse_address("--metrics", options["metrics"]) if options["metrics"] else None
-        if udp is None and tcp is None:
+        tls = parse_address("--tls", options["tls"]) if options["tls"] else None
+        tls_context = tls_context_load(
+            options["tls_cert"] or getattr(settings, "SYSLOG_TLS_CERT", ""),
+            options["tls_key"] or getattr(settings, "SYSLOG_TLS_KEY", ""),
+        ) if tls else None
+        if udp is None and tcp is None and tls is None:
             udp = tcp = DEFAULT_ADDRESS
         try:
             conf = settings_from_django()
             collector = build_collector(conf)
         except (ValueError, OSError) as exc:
             raise CommandError(str(exc)) from exc
-        asyncio.run(self._serve(collector, udp=udp, tcp=tcp, metrics=metrics))
+        asyncio.run(self._serve(collector, udp=udp, tcp=tcp, metrics=metrics, tls=tls,
+                                tls_context=tls_context))
 
     async def _serve(self, collector: Collector, *, udp: Address | None, tcp: Address | None,
-                     metrics: Address | None) -> None:
+                     metrics: Address | None, tls: Address | None = None,
+                     tls_context: ssl.SSLContext | None = None) -> None:
         try:
-            bound = await collector.start(udp=udp, tcp=tcp, metrics=metrics)
+            bound = await collector.start(udp=udp, tcp=tcp, metrics=metrics, tls=tls,
+                                          tls_context=tls_context)
         except OSError as exc:
             await collector.stop()
             raise CommandError(exc.strerror or str(exc)) from exc
