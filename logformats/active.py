@@ -5,17 +5,11 @@ from datetime import datetime
 
 from logformats.errors import ParseError
 from logformats.fields import (
-    format_optional,
-    format_timestamp,
-    normalize_mac,
     parse_count,
-    parse_gateway_id,
-    parse_optional_ip,
-    parse_optional_timestamp,
-    parse_timestamp,
     show,
 )
 from logformats.layout import UNUSED, Column, Layout
+from logformats.terminal import TERMINAL_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +35,7 @@ def parse_status(text: str) -> str:
 
 
 LAYOUT = Layout("active", ActiveRecord, (
-    Column("gateway ID", "gateway_id", parse_gateway_id),
-    Column("port", "port"),
-    Column("port label", "port_label"),
-    Column("IP address", "ip", parse_optional_ip, format_optional),
-    UNUSED,
-    Column("MAC address", "mac", normalize_mac),
-    Column("start time", "start", parse_timestamp, format_timestamp),
-    Column("end time", "end", parse_optional_timestamp, format_timestamp),
+    *TERMINAL_COLUMNS,
     Column("status", "status", parse_status),
     Column("usage seconds", "usage_seconds", parse_count, str),
     UNUSED,

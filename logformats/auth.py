@@ -5,16 +5,11 @@ from datetime import datetime
 
 from logformats.fields import (
     format_optional,
-    format_timestamp,
-    normalize_mac,
     parse_code,
-    parse_gateway_id,
     parse_optional_count,
-    parse_optional_ip,
-    parse_optional_timestamp,
-    parse_timestamp,
 )
 from logformats.layout import UNUSED, Column, Layout
+from logformats.terminal import TERMINAL_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +40,7 @@ class AuthRecord:
 
 
 LAYOUT = Layout("auth", AuthRecord, (
-    Column("gateway ID", "gateway_id", parse_gateway_id),
-    Column("port", "port"),
-    Column("port label", "port_label"),
-    Column("IP address", "ip", parse_optional_ip, format_optional),
-    UNUSED,
-    Column("MAC address", "mac", normalize_mac),
-    Column("start time", "start", parse_timestamp, format_timestamp),
-    Column("end time", "end", parse_optional_timestamp, format_timestamp),
+    *TERMINAL_COLUMNS,
     Column("auth method", "auth_method", parse_code),
     Column("access ID", "access_id"),
     Column("area code", "area_code"),
