@@ -184,6 +184,9 @@ PROVISIONING_RETRY_BASE_SECONDS = env.float(
 PROVISIONING_RETRY_MAX_SECONDS = env.float("PROVISIONING_RETRY_MAX_SECONDS", default=600.0)
 PROVISIONING_STALE_MINUTES = env.int("PROVISIONING_STALE_MINUTES", default=90)
 PROVISIONING_DISCOVERY_TTL = env.float("PROVISIONING_DISCOVERY_TTL", default=300.0)
+# SPEC §9: SCIM services and webhooks may not target loopback, link-local or
+# private addresses unless the platform operator allows it (syslogcloud.outbound).
+ALLOW_PRIVATE_OUTBOUND = env.bool("ALLOW_PRIVATE_OUTBOUND", default=False)
 # Rollups only make the dashboards fast; without them answers are computed live.
 CELERY_BEAT_SCHEDULE["portal-refresh-rollups"] = {
     "task": "portal.tasks.refresh_rollups",
