@@ -41,7 +41,7 @@ class RuleForm(forms.Form):
         label=_("Also alert for gateways never heard from (未受信)"), required=False)
     control_kind = forms.ChoiceField(
         label=_("Control kind"), required=False,
-        choices=[("", "-")] + [(k, f"{k} {ja} / {en}") for k, (ja, en) in CONTROL_KINDS.items()])
+        choices=[])
     threshold = forms.IntegerField(label=_("Count"), min_value=1, required=False,
                                    help_text=_("Control spike: at least this many records."))
     emails = forms.CharField(label=_("E-mail addresses"), required=False,
@@ -62,7 +62,10 @@ class RuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.account = account
         self.fields["gateway"].queryset = Gateway.objects.for_account(account)
-        self.fields["language"].initial = "en" if get_language() == "en" else "ja"
+        english = get_language() == "en"
+        self.fields["language"].initial = "en" if english else "ja"
+        self.fields["control_kind"].choices = [("", "-")] + [
+            (k, f"{k}: {en if english else ja}") for k, (ja, en) in CONTROL_KINDS.items()]
 
     def clean_emails(self) -> list[str]:
         addresses = _lines(self.cleaned_data["emails"])

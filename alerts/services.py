@@ -36,7 +36,7 @@ def rule_create(*, account: Account, actor=None, request: HttpRequest | None = N
                 kind: str, minutes: int, gateway: Gateway | None = None,
                 control_kind: str = "", threshold: int = 0, alert_never_seen: bool = False,
                 emails: list[str] = (), webhooks: list[str] = (), webhook_secret: str = "",
-                language: str = "ja") -> tuple[AlertRule, str]:
+                language: str = "ja", enabled: bool = True) -> tuple[AlertRule, str]:
     """Create a rule; returns it and its webhook secret in clear (shown once)."""
     if gateway is not None and gateway.account_id != account.pk:
         raise ValueError("the gateway belongs to another account")
@@ -46,7 +46,7 @@ def rule_create(*, account: Account, actor=None, request: HttpRequest | None = N
             account=account, kind=kind, minutes=minutes, gateway=gateway,
             control_kind=control_kind, threshold=threshold, alert_never_seen=alert_never_seen,
             emails=list(emails), webhooks=list(webhooks), webhook_secret=token_encrypt(secret),
-            language=language)
+            language=language, enabled=enabled)
         _audit("alert_rule_add", rule=rule, actor=actor, request=request)
     return rule, secret
 
