@@ -33,7 +33,7 @@ class Mailbox:
 def smtp_server(settings):
     """A real SMTP server; Django's SMTP backend is pointed at it."""
     box = Mailbox()
-    port = free_port()
+    box.port = port = free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

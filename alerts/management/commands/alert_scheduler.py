@@ -7,7 +7,7 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from alerts.evaluate import alerts_evaluate
 
@@ -27,7 +27,8 @@ class Command(BaseCommand):
         self.stdout.flush()
         rounds = 0
         while not stop.is_set():
-            close_old_connections()
+            if not connection.in_atomic_block:  # (a test's transaction must stay open)
+                close_old_connections()  # a long-running loop: drop stale connections
             try:
                 result = alerts_evaluate()
                 self.stdout.write(f"{result.rules} rules: {result.opened} opened, "
