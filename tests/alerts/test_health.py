@@ -33,7 +33,8 @@ def test_the_store_path_updates_the_summary_with_one_statement_per_batch(gateway
         result = store_batch(items=items)
     assert sum(result.stored.values()) == 100
     touching = [q["sql"] for q in queries if "alerts_gateway" in q["sql"]]
-    assert len(touching) == 1, touching
+    # SQLite (make run) has no data-modifying CTEs and needs two.
+    assert len(touching) == (1 if connection.vendor == "postgresql" else 2), touching
     seen = {(a.gateway.gateway_id, a.log_type): a.last_seen.timestamp()
             for a in GatewayArrival.objects.select_related("gateway")}
     assert seen == {("GW-ALICE-1", "session"): pytest.approx(now),
