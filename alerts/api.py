@@ -1,6 +1,7 @@
 """JSON of SPEC §8: /api/v1/gateways/status and /api/v1/alerts."""
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from audit.search import api_error, bind_search_form, iso_jst
 from portal.api import api_view
@@ -15,6 +16,7 @@ def _iso(dt):
     return iso_jst(dt) if dt else None
 
 
+@never_cache
 @api_view
 def gateways_status(request: HttpRequest) -> JsonResponse:
     """`{"gateways": [{gateway, label, state, last_seen, last_seen_by_type,
@@ -43,6 +45,7 @@ def event_row(event) -> dict:
     }
 
 
+@never_cache
 @api_view
 def alerts(request: HttpRequest) -> JsonResponse:
     """`{"rows": [event...]}` opened in [from, to] (JST days), newest first;

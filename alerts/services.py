@@ -66,6 +66,9 @@ def rule_update(*, rule: AlertRule, actor=None, request: HttpRequest | None = No
         rule.webhook_secret = token_encrypt(secret)
     with transaction.atomic():
         rule.save()
+        if not rule.enabled:  # nobody watches a disabled rule: close its alerts quietly
+            AlertEvent.objects.filter(rule=rule, resolved_at__isnull=True).update(
+                resolved_at=timezone.now())
         _audit("alert_rule_update", rule=rule, actor=actor, request=request)
     return secret
 

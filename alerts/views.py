@@ -6,12 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.views.common import admin_required, found
 from audit.search import bind_search_form, paginate
 
-from . import charts, selectors, services
+from . import charts, selectors, services, texts
 from .forms import AlertSearchForm, RuleForm, rule_initial
 
 
@@ -43,8 +44,10 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def rule_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "alerts/rule_list.html",
-                  {"rules": selectors.rule_list(account=request.account)})
+    rules = list(selectors.rule_list(account=request.account))
+    for rule in rules:
+        rule.text = texts.rule_text(rule, "en" if get_language() == "en" else "ja")
+    return render(request, "alerts/rule_list.html", {"rules": rules})
 
 
 def _secret_notice(request: HttpRequest, rule, secret: str) -> None:

@@ -99,3 +99,23 @@ def test_the_status_screen_shows_states_in_japanese(alice_client, gateway_a, acc
     assert "機器の状態" in page and "受信中" in page and "未受信" in page
     assert "GW-CHARLIE-1" not in page
     assert 'data-figure="spark-0"' in page and 'id="spark-0"' in page
+
+
+def test_the_status_costs_the_same_queries_for_many_gateways(account_a, gateway_a,
+                                                             django_assert_num_queries):
+    from accounts.services import gateway_register
+
+    def status_queries() -> None:
+        with django_assert_num_queries(4):
+            gateway_status_list(account=account_a, now=timezone.now())
+
+    status_queries()
+    for n in range(20):
+        gw = gateway_register(gateway_id=f"GW-MANY-{n}", account=account_a)
+        arrive(gw, timezone.now(), "auth")
+    status_queries()
+
+
+def test_the_api_answers_are_not_cached(alice_client, gateway_a):
+    for url in ("/api/v1/gateways/status", "/api/v1/alerts"):
+        assert "no-store" in alice_client.get(url)["Cache-Control"]

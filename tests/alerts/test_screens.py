@@ -117,3 +117,15 @@ def test_the_pages_have_a_complete_english_translation(alice_client, gateway_a):
         page = alice_client.get(url).content.decode()
         main = page[page.index("<main>"):].replace("未受信", "").replace("日本語", "")
         assert not any("\u3040" <= ch <= "\u30ff" for ch in main), url
+
+
+def test_disabling_a_rule_closes_its_open_alert_quietly(alice_client, gateway_a):
+    rule, _ = rule_create(account=gateway_a.account, kind="silent", minutes=5)
+    event = _event(gateway_a, timezone.now(), rule=rule)
+    response = alice_client.post(f"/manage/alerts/{rule.pk}/", {
+        "kind": "silent", "minutes": "5", "language": "ja"})  # "enabled" unchecked
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.resolved_at is not None and not event.deliveries.exists()
+    page = alice_client.get("/manage/alerts/").content.decode()
+    assert "停止検知: 5分間受信なし（全ゲートウェイ）" in page
