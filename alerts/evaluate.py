@@ -15,7 +15,7 @@ from accounts.models import Gateway
 from ingest.models import ControlLog
 
 from . import texts
-from .health import buckets_prune
+from .health import arrivals_fold, buckets_prune
 from .models import AlertDelivery, AlertEvent, AlertRule, Channel, GatewayArrival, Phase, RuleKind
 
 
@@ -35,6 +35,7 @@ class EvaluationResult(NamedTuple):
 def alerts_evaluate(*, now: datetime | None = None) -> EvaluationResult:
     """Evaluate every enabled rule once, at `now`."""
     now = now or timezone.now()
+    arrivals_fold()  # everything stored so far counts as seen
     opened = resolved = 0
     rule_ids = list(AlertRule.objects.filter(enabled=True).values_list("pk", flat=True))
     for rule_id in rule_ids:

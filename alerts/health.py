@@ -1,5 +1,6 @@
-"""The per-gateway arrival summary: written once per stored batch by the
-ingest path, read by the status screen, the API and the `silent` rules.
+"""The per-gateway arrival summary: appended once per stored batch by the
+ingest path, folded by every evaluation, read by the status screen, the API
+and the `silent` rules.
 
 "Last seen" is when the collector received a record (the item's receive
 time), not the time written inside the record: a gateway with a wrong clock
@@ -10,9 +11,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 
-from .models import GatewayArrival, GatewayArrivalBucket
+from accounts.models import Gateway
+
+from .models import GatewayArrival, GatewayArrivalBucket, GatewayArrivalLog
 
 BUCKET_SECONDS = 300
 
@@ -31,87 +34,75 @@ def bucket_start(epoch: float) -> datetime:
 
 
 def record_arrivals(arrivals: Iterable[Arrival]) -> None:
-    """Fold one batch's arrivals into the summary with ONE statement on
-    PostgreSQL (two upserts chained in a data-modifying CTE). Rows are sorted
-    so concurrent workers lock them in the same order and cannot deadlock."""
-    last: dict[tuple[int, str], float] = {}
-    counts: dict[tuple[int, int], int] = {}  # (gateway, bucket start epoch) -> records
+    """Append one batch's arrivals, one row per (gateway, log type, bucket),
+    with ONE INSERT and no row locks (see GatewayArrivalLog)."""
+    rows: dict[tuple[int, str, int], list] = {}  # key -> [records, last received]
     for gateway_pk, log_type, received, transport in arrivals:
         if transport == "file":
             continue  # an import of old files says nothing about the gateway now
-        key = (gateway_pk, log_type)
         received = float(received)
-        if received > last.get(key, 0.0):
-            last[key] = received
-        bucket = (gateway_pk, int(received - received % BUCKET_SECONDS))
-        counts[bucket] = counts.get(bucket, 0) + 1
-    if not last:
+        key = (gateway_pk, log_type, int(received - received % BUCKET_SECONDS))
+        row = rows.get(key)
+        if row is None:
+            rows[key] = [1, received]
+        else:
+            row[0] += 1
+            row[1] = max(row[1], received)
+    if not rows:
         return
-    seen_rows = [(gw, lt, datetime.fromtimestamp(at, tz=UTC))
-                 for (gw, lt), at in sorted(last.items())]
-    bucket_rows = [(gw, datetime.fromtimestamp(start, tz=UTC), n)
-                   for (gw, start), n in sorted(counts.items())]
-    if connection.vendor == "postgresql":
-        _upsert_postgresql(seen_rows, bucket_rows)
-    else:
-        _upsert_sqlite(seen_rows, bucket_rows)
+    values = [(gw, lt, datetime.fromtimestamp(start, tz=UTC), n, datetime.fromtimestamp(at, tz=UTC))
+              for (gw, lt, start), (n, at) in rows.items()]
+    table = f'"{GatewayArrivalLog._meta.db_table}"'
+    cols = "(gateway_id, log_type, start, records, last_seen)"
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # Arrays travel as five parameters, which PostgreSQL parses far
+            # faster than thousands of VALUES placeholders.
+            cur.execute(
+                f"INSERT INTO {table} {cols} SELECT * FROM unnest(%s::bigint[], "
+                "%s::varchar[], %s::timestamptz[], %s::bigint[], %s::timestamptz[])",
+                [list(col) for col in zip(*values, strict=True)])
+        else:
+            one = "(%s, %s, %s, %s, %s)"
+            cur.execute(f"INSERT INTO {table} {cols} VALUES {', '.join([one] * len(values))}",
+                        [v for row in values for v in row])
 
 
-# Both dialects share the conflict clauses; only the row source differs. A
-# last-seen row is rewritten only when it moves forward by more than {slack}
-# (a few seconds on PostgreSQL): a busy gateway then costs a row version every
-# few seconds instead of one per batch, and nothing on screen needs finer.
-_SEEN_CONFLICT = (
-    "ON CONFLICT (gateway_id, log_type) DO UPDATE SET last_seen = EXCLUDED.last_seen "
-    "WHERE EXCLUDED.last_seen > {t}.last_seen{slack}"
-)
-LAST_SEEN_SLACK_SECONDS = 5
-_BUCKET_CONFLICT = (
-    "ON CONFLICT (gateway_id, start) DO UPDATE SET records = {t}.records + EXCLUDED.records"
-)
-
-
-def _tables() -> tuple[str, str]:
-    return (f'"{GatewayArrival._meta.db_table}"', f'"{GatewayArrivalBucket._meta.db_table}"')
-
-
-def _upsert_postgresql(seen_rows: list[tuple], bucket_rows: list[tuple]) -> None:
-    """One statement: the rows travel as six arrays (unnest), which PostgreSQL
-    parses and plans far faster than thousands of VALUES parameters, and the
-    two upserts are chained in a data-modifying CTE."""
-    arrival, buckets = _tables()
-    slack = f" + interval '{LAST_SEEN_SLACK_SECONDS} seconds'"
-    sql = (
-        f"WITH seen AS (INSERT INTO {arrival} (gateway_id, log_type, last_seen) "
-        "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[]) "
-        f"{_SEEN_CONFLICT.format(t=arrival, slack=slack)} RETURNING 1) "
+def arrivals_fold() -> None:
+    """Move the appended rows into the summary tables. Safe to run twice at
+    once: a row is deleted (and counted) by exactly one of them."""
+    log = f'"{GatewayArrivalLog._meta.db_table}"'
+    seen = f'"{GatewayArrival._meta.db_table}"'
+    buckets = f'"{GatewayArrivalBucket._meta.db_table}"'
+    gateways = f'"{Gateway._meta.db_table}"'
+    newest = (f"CASE WHEN EXCLUDED.last_seen > {seen}.last_seen "
+              f"THEN EXCLUDED.last_seen ELSE {seen}.last_seen END")
+    upsert_seen = (
+        f"INSERT INTO {seen} (gateway_id, log_type, last_seen) "
+        "SELECT gateway_id, log_type, MAX(last_seen) FROM {src} "
+        f"WHERE gateway_id IN (SELECT id FROM {gateways}) GROUP BY gateway_id, log_type "
+        f"ON CONFLICT (gateway_id, log_type) DO UPDATE SET last_seen = {newest}")
+    upsert_buckets = (
         f"INSERT INTO {buckets} (gateway_id, start, records) "
-        "SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::bigint[]) "
-        f"{_BUCKET_CONFLICT.format(t=buckets)}"
-    )
-    params = [list(col) for col in zip(*seen_rows, strict=True)]
-    params += [list(col) for col in zip(*bucket_rows, strict=True)]
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-
-
-def _upsert_sqlite(seen_rows: list[tuple], bucket_rows: list[tuple]) -> None:
-    """SQLite (make run) has no data-modifying CTEs: two statements."""
-    arrival, buckets = _tables()
-    with connection.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO {arrival} (gateway_id, log_type, last_seen) VALUES "
-            f"{_values_sql(len(seen_rows), 3)} {_SEEN_CONFLICT.format(t=arrival, slack='')}",
-            [v for row in seen_rows for v in row])
-        cur.execute(
-            f"INSERT INTO {buckets} (gateway_id, start, records) VALUES "
-            f"{_values_sql(len(bucket_rows), 3)} {_BUCKET_CONFLICT.format(t=buckets)}",
-            [v for row in bucket_rows for v in row])
-
-
-def _values_sql(rows: int, cols: int) -> str:
-    one = "(" + ", ".join(["%s"] * cols) + ")"
-    return ", ".join([one] * rows)
+        "SELECT gateway_id, start, SUM(records) FROM {src} "
+        f"WHERE gateway_id IN (SELECT id FROM {gateways}) GROUP BY gateway_id, start "
+        f"ON CONFLICT (gateway_id, start) DO UPDATE SET records = {buckets}.records + "
+        "EXCLUDED.records")
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"WITH moved AS (DELETE FROM {log} RETURNING *), "
+                f"s AS ({upsert_seen.format(src='moved')} RETURNING 1) "
+                f"{upsert_buckets.format(src='moved')}")
+        else:  # SQLite: writers are serialised, so three statements are as safe.
+            cur.execute(f"SELECT MAX(id) FROM {log}")
+            (last_id,) = cur.fetchone()
+            if last_id is None:
+                return
+            src = f"(SELECT * FROM {log} WHERE id <= {int(last_id)})"
+            cur.execute(upsert_seen.format(src=src))
+            cur.execute(upsert_buckets.format(src=src))
+            cur.execute(f"DELETE FROM {log} WHERE id <= %s", [last_id])
 
 
 def buckets_prune(*, now: datetime) -> int:
