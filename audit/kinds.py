@@ -72,6 +72,10 @@ KINDS: list[Kind] = [
     Kind("scim_service_add", "連携サービス登録", "service"),
     Kind("scim_service_update", "連携サービス情報変更", "service"),
     Kind("scim_service_remove", "連携サービス削除", "service"),
+    # Gateway alert rules (SPEC §8): the portal's own category.
+    Kind("alert_rule_add", "アラートルール登録", "platform"),
+    Kind("alert_rule_update", "アラートルール変更", "platform"),
+    Kind("alert_rule_delete", "アラートルール削除", "platform"),
 ]
 
 BY_CODE: dict[str, Kind] = {k.code: k for k in KINDS}

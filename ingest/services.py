@@ -18,6 +18,7 @@ from django.db.models import F
 
 import logformats
 from accounts.models import Gateway
+from alerts.health import Arrival, record_arrivals
 
 from .models import LOG_MODELS, IngestCounter, Quarantine
 
@@ -64,6 +65,7 @@ def store_batch(*, items: list[Item]) -> StoreResult:
     gateways = gateway_rows_ensure(
         {rec.gateway_id for bucket in by_type.values() for rec, _ in bucket.values()}
     )
+    arrivals: list[Arrival] = []
     with transaction.atomic():
         for log_type, bucket in by_type.items():
             rows = []
@@ -76,9 +78,11 @@ def store_batch(*, items: list[Item]) -> StoreResult:
                     result.rejected += 1
                     continue
                 rows.append((record, gateway.pk, digest))
+                arrivals.append(Arrival(gateway.pk, log_type, item[4], transport))
             inserted = _insert_records(log_type, rows)
             result.stored[log_type] += inserted
             result.duplicates += len(rows) - inserted
+        record_arrivals(arrivals)  # gateway health (SPEC §8): one statement per batch
         if rejects:
             Quarantine.objects.bulk_create(rejects, ignore_conflicts=True, batch_size=500)
         result.quarantined = len(rejects)

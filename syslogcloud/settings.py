@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "portal",
     "audit",
     "provisioning",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -211,3 +212,16 @@ LOGIN_THROTTLE_PER_IP = env.int("LOGIN_THROTTLE_PER_IP", default=30)
 LOGIN_THROTTLE_PER_USER = env.int("LOGIN_THROTTLE_PER_USER", default=10)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Syslog@Cloud")
 CELERY_BEAT_SCHEDULE["audit-purge-history"] = {"task": "audit.tasks.purge_history", "schedule": 86400.0}  # noqa: E501
+
+# --- Gateway health and alerts (SPEC §8) ---
+# A gateway without a silent rule shows 停止 after this many quiet minutes.
+ALERTS_SILENT_MINUTES = env.int("ALERTS_SILENT_MINUTES", default=60)
+ALERTS_EVALUATE_SECONDS = env.float("ALERTS_EVALUATE_SECONDS", default=60.0)
+ALERTS_SMTP_TIMEOUT = env.float("ALERTS_SMTP_TIMEOUT", default=10.0)
+ALERTS_WEBHOOK_TIMEOUT = env.float("ALERTS_WEBHOOK_TIMEOUT", default=10.0)
+ALERTS_WEBHOOK_TRIES = env.int("ALERTS_WEBHOOK_TRIES", default=4)
+ALERTS_WEBHOOK_BACKOFF_SECONDS = env.float("ALERTS_WEBHOOK_BACKOFF_SECONDS", default=2.0)
+CELERY_BEAT_SCHEDULE["alerts-evaluate"] = {
+    "task": "alerts.tasks.evaluate_alerts",
+    "schedule": ALERTS_EVALUATE_SECONDS,
+}

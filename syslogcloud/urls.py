@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("provisioning.urls")),
     path("", include("ingest.urls")),
+    path("", include("alerts.urls")),
 ]
