@@ -1,6 +1,8 @@
 """Reads of the histories, always scoped by `history_scope` first."""
 from django.db.models import Q, QuerySet
 
+from accounts.access import may_read_account_history
+
 from . import kinds
 from .models import LoginHistory, OperationHistory
 from .search import HistorySearchForm, period_bounds
@@ -9,7 +11,7 @@ from .search import HistorySearchForm, period_bounds
 def history_scope(qs: QuerySet, *, user, own_only: bool = False) -> QuerySet:
     """Rows `user` may see: their account's (admins) or only their own rows.
     A platform operator without an account sees every account's rows."""
-    if own_only or not (user.is_account_admin or user.is_superuser):
+    if own_only or not may_read_account_history(user):
         return qs.filter(user=user)
     if user.account_id:
         return qs.filter(account_id=user.account_id)

@@ -98,7 +98,7 @@ def user_snapshot(user) -> dict:
 def service_delete(*, service: ConnectedService, actor, request=None) -> None:
     """Remove a service. Its history rows stay (they keep the name); pushes
     still pending are recorded NG as not run."""
-    ProvisioningHistory.objects.filter(service=service, result=Result.PENDING).update(
+    ProvisioningHistory.objects.filter(service=service).close(
         result=Result.NG, detail=texts.NOT_RUN_TEXT, finished_at=timezone.now()
     )
     operation_record(account=service.account, actor=actor, kind="scim_service_remove",
@@ -166,7 +166,7 @@ def _enqueue(*, service, kind, target, target_ref, snapshot, rerun_of=None):
     else:
         # Manual §4.4.1: a newer push for the same user and service cancels
         # the older pending one.
-        pending.update(result=Result.CANCEL, detail=texts.CANCEL_TEXT, finished_at=now)
+        pending.close(result=Result.CANCEL, detail=texts.CANCEL_TEXT, finished_at=now)
     record = ProvisioningHistory.objects.create(
         at=now, account_id=service.account_id, service=service, service_name=service.name,
         kind=kind, target=target[:255], target_ref=target_ref, snapshot=snapshot,
@@ -207,7 +207,7 @@ def push_attempt(*, record_id: int, retries: int) -> float | None:
     with _push_lock(record):
         if not ProvisioningHistory.objects.filter(pk=record_id, result=Result.PENDING).exists():
             return None  # cancelled by a newer push while waiting for the lock
-        ProvisioningHistory.objects.filter(pk=record_id).update(attempts=retries + 1)
+        ProvisioningHistory.objects.filter(pk=record_id).count_attempt(retries + 1)
         try:
             outcome = push_run(record, final_attempt=final)
         except scim.Transient as exc:
@@ -225,7 +225,7 @@ def push_finish(*, record_id: int, outcome) -> bool:
     """Record the final outcome of a pending row (once: a row cancelled
     meanwhile keeps its Cancel). True when written."""
     return bool(
-        ProvisioningHistory.objects.filter(pk=record_id, result=Result.PENDING).update(
+        ProvisioningHistory.objects.filter(pk=record_id).close(
             result=Result.OK if outcome.ok else Result.NG, detail=outcome.detail,
             errors=outcome.errors, finished_at=timezone.now(),
         )
@@ -238,8 +238,8 @@ def pending_sweep(*, now=None) -> int:
     now = now or timezone.now()
     minutes = getattr(settings, "PROVISIONING_STALE_MINUTES", 90)
     return ProvisioningHistory.objects.filter(
-        result=Result.PENDING, at__lt=now - timedelta(minutes=minutes)
-    ).update(result=Result.NG, detail=texts.STALE_TEXT, finished_at=now)
+        at__lt=now - timedelta(minutes=minutes)
+    ).close(result=Result.NG, detail=texts.STALE_TEXT, finished_at=now)
 
 
 def max_retries() -> int:
