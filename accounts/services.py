@@ -128,12 +128,16 @@ def user_password_set(
     *, user: User, password: str, actor: User | None, request: HttpRequest | None = None,
     record: bool = True,
 ) -> User:
-    """An admin sets a user's password directly (validated by the caller)."""
+    """An admin sets a user's password directly (validated by the caller).
+    The user's API tokens are revoked with the old password."""
+    from .tokens import tokens_revoke_all
+
     user.set_password(password)
     user.save(update_fields=["password"])
     if record:
         operation_log("password_reset_set", account=user.account, actor=actor,
                       request=request, user_id=user.username)
+    tokens_revoke_all(user=user, actor=actor, request=request)
     return user
 
 

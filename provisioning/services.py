@@ -5,11 +5,13 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from audit.services import operation_record
+from syslogcloud.outbound import OutboundRefused, check_url
 
 from . import texts
 from .crypto import token_encrypt
@@ -22,12 +24,22 @@ USER_KINDS = {"create": Kind.USER_CREATE, "update": Kind.USER_UPDATE, "delete": 
 
 
 # --- Connected services -----------------------------------------------------
+def outbound_check(base_url: str) -> None:
+    """SPEC §9 at registration: the URL must not lead to loopback, link-local
+    or private addresses (the SCIM client checks again at connect time)."""
+    try:
+        check_url(base_url)
+    except OutboundRefused as exc:
+        raise ValidationError({"base_url": str(exc)}) from exc
+
+
 @transaction.atomic
 def service_create(
     *, account, actor, name: str, base_url: str, token: str, enabled: bool = True,
     sync_all_organisations: bool = True, organisations=(), request=None,
 ) -> ConnectedService:
     """Register a SCIM service; the token is stored encrypted, never shown."""
+    outbound_check(base_url.strip())
     service = ConnectedService(
         account=account, name=name, base_url=base_url.strip(), enabled=enabled,
         sync_all_organisations=sync_all_organisations, token_encrypted=token_encrypt(token),
@@ -47,8 +59,15 @@ def service_update(
     *, service: ConnectedService, actor, token: str = "", organisations=None, request=None,
     **fields,
 ) -> ConnectedService:
-    """Change a service; an empty `token` keeps the stored one. A change of
-    the organisations it syncs queues an organisation sync."""
+    """Change a service; an empty `token` keeps the stored one, except when
+    the URL changes (the stored token must not follow it to another host).
+    A change of the organisations it syncs queues an organisation sync."""
+    if "base_url" in fields:
+        fields["base_url"] = fields["base_url"].strip()
+        if fields["base_url"] != service.base_url:
+            outbound_check(fields["base_url"])
+            if not token:
+                raise ValidationError({"token": "the URL changed: the token is required again"})
     was_enabled = service.enabled
     for key, value in fields.items():
         if key not in {"name", "base_url", "enabled", "sync_all_organisations"}:
