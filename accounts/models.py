@@ -1,6 +1,7 @@
 """Tenants (accounts), their gateways, portal users and API tokens."""
 import hashlib
 import ipaddress
+import re
 import secrets
 from datetime import timedelta
 
@@ -22,6 +23,12 @@ gateway_id_validator = RegexValidator(
     rf"^{GATEWAY_ID_PATTERN}\Z",
     _("A gateway ID is 1 to 64 letters, digits, dots, underscores or hyphens."),
 )
+
+
+def gateway_id_valid(text: str) -> bool:
+    """True for an acceptable gateway ID (ingest quarantines records with
+    any other ID instead of creating a gateway row for it)."""
+    return re.fullmatch(GATEWAY_ID_PATTERN, text or "") is not None
 
 
 def validate_cidr_list(value: str) -> None:
