@@ -80,6 +80,24 @@ def may_read_account_history(user) -> bool:
     return bool(user.is_authenticated and (user.is_account_admin or user.is_superuser))
 
 
+def history_visible(qs, *, user, own_only: bool = False, own_rows: bool = True):
+    """The rows of a history queryset `user` may see: the account's for its
+    admins; every account's for a platform operator without an account; else
+    only the user's own rows (`own_rows`; none for a history of pushes)."""
+    if own_only or not may_read_account_history(user):
+        return qs.filter(user=user) if own_rows else qs.none()
+    if user.account_id:
+        return qs.filter(account_id=user.account_id)
+    return qs if user.is_superuser else qs.none()
+
+
+def admin_site_gate(user) -> None:
+    """403 for a signed-in user who is not staff: the Django admin is not
+    for them (anonymous users go on to the portal login)."""
+    if user.is_authenticated and not user.is_staff:
+        raise PermissionDenied
+
+
 # --- API tokens ---------------------------------------------------------------
 class TokenCheck(NamedTuple):
     """The outcome of a bearer token: `user` when accepted, else `error`."""

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django_otp import login as otp_login
 from audit.services import operation_log
 
 from .. import otp
+from ..access import admin_site_gate
 from ..clientinfo import client_ip, client_os
 from ..forms_auth import LoginForm, OtpForm, login_error
 from ..login import login_attempt, login_throttled
@@ -108,8 +108,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def admin_login(request: HttpRequest) -> HttpResponse:
     """`/admin/login/`: the Django admin signs in through the portal login, so
     throttle, lockout, one-time password and login history apply there too."""
-    if request.user.is_authenticated and not request.user.is_staff:
-        raise PermissionDenied
+    admin_site_gate(request.user)
     target = request.GET.get("next") or reverse("admin:index")
     return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
