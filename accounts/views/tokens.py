@@ -23,19 +23,25 @@ def _int(value) -> int:
     return int(value) if str(value or "").isascii() and str(value).isdigit() else 0
 
 
+# The new secret waits in the session for the one page view after the
+# redirect (post/redirect/get: a reload must not create a second token).
+NEW_SECRET = "api_token_new_secret"
+
+
 def _screen(request: HttpRequest, owner, *, back: str) -> HttpResponse:
     form = TokenForm(request.POST if request.POST.get("action") == "create" else None,
                      initial={"days": settings.API_TOKEN_DAYS})
-    secret = ""
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
             _revoke(request, owner)
             return redirect(request.path)
         if form.is_valid():
-            token, secret = tokens.token_create(
+            _token, secret = tokens.token_create(
                 user=owner, actor=request.user, request=request,
                 name=form.cleaned_data["name"], days=form.cleaned_data["days"])
-            form = TokenForm(initial={"days": settings.API_TOKEN_DAYS})
+            request.session[NEW_SECRET] = secret
+            return redirect(request.path)
+    secret = request.session.pop(NEW_SECRET, "") if request.method == "GET" else ""
     context = {"owner": owner, "tokens": tokens.tokens_of(user=owner), "form": form,
                "secret": secret, "back": back}
     response = render(request, "accounts/api_tokens.html", context,

@@ -101,3 +101,15 @@ def test_remote_error_bodies_are_cut_short(account_a, scim_proxy):
     assert row.result == Result.NG
     assert row.detail.startswith("400")
     assert len(row.detail) <= 220 and row.detail.endswith("…")
+
+
+def test_a_refused_connection_says_so_in_words(account_a):
+    """Issue 11 item 12: not `[Errno 111] Connection refused`."""
+    from tests.provisioning.scimpeer import down_url
+
+    register(account_a, down_url())
+    user_create(account=account_a, user_id="dave", password=None)
+    row = ProvisioningHistory.objects.get(kind=Kind.USER_CREATE, target="dave")
+    assert row.result == Result.NG
+    assert row.detail.startswith("接続できませんでした: 接続が拒否されました")
+    assert "Errno" not in row.detail
