@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -145,8 +146,10 @@ class AccessMiddleware:
         if header[:7].lower() == "bearer ":
             check = token_authenticate(request, header[7:].strip())
             request.token_error = check.error
+            # A refused token refuses the call, whatever session cookie
+            # came along with it.
+            request.user = check.user or AnonymousUser()
             if check.user is not None:
-                request.user = check.user
                 # Token calls carry no cookie, so CSRF does not apply to them.
                 request._dont_enforce_csrf_checks = True
         elif request.user.is_authenticated and not user_may_act(request.user):

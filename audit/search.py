@@ -194,4 +194,5 @@ def csv_response(
     filename = f"{prefix}_{today_jst():%Y%m%d}.csv"
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "no-store"  # one account's history
     return response

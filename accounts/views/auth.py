@@ -124,6 +124,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
+@never_cache  # no-store: the page shows the TOTP secret
 @login_required
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """First-time set-up or reset of the one-time password: scan the QR code,

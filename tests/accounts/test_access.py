@@ -210,6 +210,12 @@ def test_an_admin_revokes_a_users_token_and_others_see_nothing(client, alice, bo
     assert client.get(STATS, MONTH, **bearer(secret)).status_code == 401
 
 
+def test_a_bad_token_is_refused_even_with_a_session(client, bob):
+    client.force_login(bob)
+    assert client.get(STATS, MONTH).status_code == 200
+    assert client.get(STATS, MONTH, **bearer("sc_nonsense")).status_code == 401
+
+
 def test_api_answers_are_no_store_and_401_names_the_scheme(client, bob):
     response = client.get(STATS, MONTH)
     assert response.status_code == 401
@@ -306,3 +312,10 @@ def test_the_otp_wait_message_in_english(client, bob, login_post, totp_for, sett
     login_post(client, otp_token=f"{(int(totp.now()) + 1) % 1000000:06d}")
     page = login_post(client, otp_token=totp.now()).content.decode()
     assert re.search(r"Wait \d+ seconds", page), page
+
+
+def test_history_csvs_and_the_otp_page_are_not_stored(client, alice):
+    client.force_login(alice)
+    for url in (reverse("audit:login-history-csv"), reverse("audit:operation-history-csv"),
+                reverse("provisioning:history-csv"), reverse("accounts:otp-setup")):
+        assert "no-store" in client.get(url)["Cache-Control"], url
