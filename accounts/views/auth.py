@@ -109,6 +109,8 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     """`/admin/login/`: the Django admin signs in through the portal login, so
     throttle, lockout, one-time password and login history apply there too."""
     admin_site_gate(request.user)
+    if request.user.is_authenticated:  # staff already signed in
+        return redirect("admin:index")
     target = request.GET.get("next") or reverse("admin:index")
     return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 

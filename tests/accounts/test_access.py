@@ -319,3 +319,25 @@ def test_history_csvs_and_the_otp_page_are_not_stored(client, alice):
     for url in (reverse("audit:login-history-csv"), reverse("audit:operation-history-csv"),
                 reverse("provisioning:history-csv"), reverse("accounts:otp-setup")):
         assert "no-store" in client.get(url)["Cache-Control"], url
+
+
+def test_otp_enrolment_also_says_how_long_to_wait(client, bob, settings):
+    import pyotp
+
+    from accounts.otp import pending_device, secret_b32
+
+    settings.OTP_TOTP_THROTTLE_FACTOR = 30
+    client.force_login(bob)
+    url = reverse("accounts:otp-setup")
+    client.get(url)
+    totp = pyotp.TOTP(secret_b32(pending_device(bob)))
+    client.post(url, {"otp_token": f"{(int(totp.now()) + 1) % 1000000:06d}"})
+    page = client.post(url, {"otp_token": totp.now()}).content.decode()
+    assert re.search(r"\d+\s*秒", page), page
+
+
+def test_a_signed_in_plain_user_gets_403_at_the_admin_login(client, bob, root):
+    client.force_login(bob)
+    assert client.get("/admin/login/").status_code == 403
+    client.force_login(root)
+    assert client.get("/admin/login/")["Location"] == reverse("admin:index")
