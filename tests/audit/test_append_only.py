@@ -75,3 +75,26 @@ def test_histories_survive_the_deletion_of_their_users_and_account(alice, bob):
 def test_rows_written_by_commands_keep_the_account_id(account_a):
     row = operation_log("account_add", account=account_a, actor=None, account_id="A00700001")
     assert row.account_code == "A00700001"
+
+
+@pytest.mark.parametrize("table", ["audit_loginhistory", "audit_operationhistory",
+                                   "provisioning_provisioninghistory"])
+def test_the_database_refuses_a_rewrite_by_any_sql(alice, table):
+    """Not only the ORM: PostgreSQL itself refuses (a trigger)."""
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger is PostgreSQL's")
+    login_record(account=alice.account, user=alice, user_id="alice", pattern=2, request=None)
+    operation_log("inhouse_ip", account=alice.account, actor=alice)
+    row = provisioning_row(alice.account)
+    ProvisioningHistory.objects.filter(pk=row.pk).close(result=Result.OK, detail="",
+                                                        finished_at=timezone.now())
+    for sql in (f"UPDATE {table} SET detail = 'rewritten'",
+                f"UPDATE {table} SET account_id = {alice.account_id + 1000}"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute(sql)
+    with connection.cursor() as cur:  # a reference may become NULL (its row was deleted)
+        cur.execute(f"UPDATE {table} SET account_id = NULL")
+    assert not LoginHistory.objects.filter(detail="rewritten").exists()
