@@ -45,5 +45,5 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "user", "created_at", "last_used_at")
+    list_display = ("prefix", "name", "user", "created_at", "last_used_at", "expires_at")
     readonly_fields = ("key_hash", "prefix")

@@ -77,11 +77,37 @@ def read_csv(data: bytes, required: tuple[str, ...], allowed: tuple[str, ...]) -
     return rows
 
 
+def _text_errors(row: dict, limits: dict[str, int]) -> list[str]:
+    """Cells the database cannot store: a NUL character, or longer than the
+    column. Checked before any query uses the value."""
+    errors = []
+    for col, value in row.items():
+        if "\x00" in value:
+            errors.append(_("%(col)s contains a NUL character.") % {"col": col})
+        elif col in limits and len(value) > limits[col]:
+            errors.append(_("%(col)s is longer than %(n)d characters.")
+                          % {"col": col, "n": limits[col]})
+    return errors
+
+
+def _max_lengths(model, columns: dict[str, str]) -> dict[str, int]:
+    """CSV column -> the model field's max_length."""
+    return {col: model._meta.get_field(field).max_length for col, field in columns.items()}
+
+
+USER_LIMITS = _max_lengths(User, {"user_id": "username", "name": "name", "email": "email",
+                                  "notification_email": "notification_email"})
+ORG_LIMITS = _max_lengths(Organisation, {"name": "name"})
+
+
 def _check_user_row(account: Account, row: dict, result: RowResult, seen: set) -> dict:
     uid = row["user_id"]
     changes: dict = {}
     if not uid:
         result.errors.append(_("user_id is empty."))
+        return changes
+    if text_errors := _text_errors(row, USER_LIMITS):
+        result.errors.extend(text_errors)
         return changes
     try:
         UnicodeUsernameValidator()(uid)
@@ -170,10 +196,12 @@ def users_bulk_delete(*, account: Account, user_ids: list[str], actor, filename:
     results, users = [], []
     for line, uid in enumerate(user_ids, start=2 if filename else 1):
         result = RowResult(line=line, user_id=uid, action="delete")
-        user = User.objects.filter(username=uid, account=account).first()
-        if user is None:
+        bad = _text_errors({"user_id": uid}, USER_LIMITS)
+        user = None if bad else User.objects.filter(username=uid, account=account).first()
+        result.errors.extend(bad)
+        if user is None and not bad:
             result.errors.append(_("No such user in this account."))
-        elif actor is not None and user.pk == actor.pk:
+        elif user is not None and actor is not None and user.pk == actor.pk:
             result.errors.append(_("You cannot delete yourself."))
         if result.errors:
             result.action = "error"
@@ -201,6 +229,12 @@ def organisations_bulk_apply(*, account: Account, filename: str, data: bytes, ac
     results, plans, seen = [], [], set()
     for line, row in enumerate(rows, start=2):
         result = RowResult(line=line, user_id=row["name"], action="change")
+        if text_errors := _text_errors(row, ORG_LIMITS):
+            result.errors.extend(text_errors)
+            result.action = "error"
+            results.append(result)
+            plans.append((row["name"], [], False))
+            continue
         ids = row.get("members", "").split()
         users = list(User.objects.filter(account=account, username__in=ids))
         unknown = sorted(set(ids) - {u.username for u in users})

@@ -6,13 +6,20 @@ from .passwords import password_validate
 
 LOGIN_ERRORS = {
     "invalid": _("The user ID or password is incorrect."),
-    "locked": _("This account is locked. Ask your administrator to unlock it."),
-    "suspended": _("This account is suspended. Ask your administrator."),
     "outside": _("Logging in from this network is not allowed for this account."),
     "otp": _("The one-time password is incorrect."),
+    "otp_wait": _("A wrong one-time password was entered. Wait %(seconds)d seconds, then enter "
+                  "the current code."),
     "throttled": _("Too many failed attempts. Wait a while and try again."),
     "expired": _("The login took too long. Enter your user ID and password again."),
 }
+
+
+def login_error(code: str, wait_seconds: int = 0) -> str:
+    """The message for an error code; otp_wait says how long to wait."""
+    if code == "otp_wait":
+        return LOGIN_ERRORS[code] % {"seconds": wait_seconds}
+    return str(LOGIN_ERRORS[code])
 
 
 class LoginForm(forms.Form):

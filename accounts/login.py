@@ -21,21 +21,25 @@ from audit.models import LoginHistory
 from audit.services import login_record
 from audit.texts import RESULT_SUCCESS
 
+from .access import ip_allowed, otp_required_by_condition
 from .clientinfo import client_ip
-from .models import User, UserStatus, ip_in_cidrs, split_cidrs
-from .selectors import login_conditions_for, policy_get
+from .models import User, UserStatus
+from .otp import otp_wait_seconds
+from .selectors import policy_get
 
 
 @dataclass(frozen=True)
 class LoginOutcome:
-    """What the form shows: `user` logged in, `need_otp`, or `error` (a code:
-    invalid, locked, suspended, outside, otp)."""
+    """What the form shows: `user` logged in, `need_otp`, or `error` (a code
+    of `forms_auth.LOGIN_ERRORS`: invalid, outside, otp, otp_wait; with
+    `wait_seconds` for otp_wait)."""
 
     user: User | None = None
     device: TOTPDevice | None = None
     need_otp: bool = False
     error: str = ""
     otp_setup_required: bool = False
+    wait_seconds: int = 0
 
 
 def login_throttled(*, request: HttpRequest, user_id: str) -> bool:
@@ -55,28 +59,8 @@ def lockout_threshold(user: User) -> int:
     return settings.LOGIN_LOCKOUT_THRESHOLD
 
 
-def ip_allowed(user: User, ip: str) -> bool:
-    """The per-user "no access from outside" flag against the account's
-    in-house ranges, and every login condition's allowed ranges."""
-    if user.account_id is None:
-        return True
-    if user.no_outside_access:
-        inhouse = split_cidrs(policy_get(account=user.account).inhouse_cidrs)
-        if not ip_in_cidrs(ip, inhouse):
-            return False
-    for cond in login_conditions_for(user=user):
-        cidrs = split_cidrs(cond.allowed_cidrs)
-        if cidrs and not ip_in_cidrs(ip, cidrs):
-            return False
-    return True
-
-
 def otp_devices(user: User) -> list[TOTPDevice]:
     return list(TOTPDevice.objects.filter(user=user, confirmed=True))
-
-
-def otp_required_by_condition(user: User) -> bool:
-    return any(c.require_otp for c in login_conditions_for(user=user))
 
 
 def _password_failed(user: User, request: HttpRequest) -> LoginOutcome:
@@ -115,12 +99,15 @@ def login_attempt(
                      request=request)
 
     password_ok = pending_user is not None or user.check_password(password or "")
+    # A locked or suspended account answers exactly like a wrong password,
+    # whether the password was right or not (else the answer confirms a
+    # guessed password); the history still records the true pattern.
     if user.status == UserStatus.LOCKED:
         record(26)
-        return LoginOutcome(error="locked" if password_ok else "invalid")
+        return LoginOutcome(error="invalid")
     if user.status == UserStatus.SUSPENDED:
         record(27)
-        return LoginOutcome(error="suspended" if password_ok else "invalid")
+        return LoginOutcome(error="invalid")
     if not password_ok:
         return _password_failed(user, request)
     if user.failed_logins:
@@ -132,6 +119,12 @@ def login_attempt(
     if devices:
         if not otp_token:
             return LoginOutcome(user=user, need_otp=True)
+        # django-otp refuses every code, right or not, for a while after a
+        # wrong one: say how long instead of "incorrect".
+        wait = min(otp_wait_seconds(d) for d in devices)
+        if wait:
+            record(21)
+            return LoginOutcome(user=user, need_otp=True, error="otp_wait", wait_seconds=wait)
         device = match_token(user, otp_token.strip())
         if device is None:
             record(21)

@@ -1,18 +1,34 @@
 """Tenants (accounts), their gateways, portal users and API tokens."""
 import hashlib
 import ipaddress
+import re
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 account_id_validator = RegexValidator(
     r"^[A-Z][0-9A-Z]{3,15}$", _("An account ID looks like A00700123.")
 )
-gateway_id_validator = RegexValidator(r"^\S{1,64}$", _("A gateway ID has no spaces."))
+# SPEC §9: gateway IDs end up in file names and headers, so only these
+# characters are accepted at registration.
+GATEWAY_ID_PATTERN = r"[A-Za-z0-9._-]{1,64}"
+gateway_id_validator = RegexValidator(
+    rf"^{GATEWAY_ID_PATTERN}\Z",
+    _("A gateway ID is 1 to 64 letters, digits, dots, underscores or hyphens."),
+)
+
+
+def gateway_id_valid(text: str) -> bool:
+    """True for an acceptable gateway ID (ingest quarantines records with
+    any other ID instead of creating a gateway row for it)."""
+    return re.fullmatch(GATEWAY_ID_PATTERN, text or "") is not None
 
 
 def validate_cidr_list(value: str) -> None:
@@ -131,26 +147,48 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A bearer token for scripts. Only a SHA-256 of the secret is stored."""
+    """A bearer token for scripts. Only a SHA-256 of the secret is stored. It
+    expires (default `API_TOKEN_DAYS`), and the rules of `accounts.access`
+    apply to every call made with it."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("token name"), max_length=100, blank=True)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+    @property
+    def label(self) -> str:
+        """The name, or the secret's first characters when it has none."""
+        return self.name or f"{self.prefix}…"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
     @staticmethod
     def hash(secret: str) -> str:
         return hashlib.sha256(secret.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User) -> tuple["ApiToken", str]:
-        """Create a token and return it with its secret (shown once)."""
+    def issue(cls, user: User, *, name: str = "", days: int | None = None
+              ) -> tuple["ApiToken", str]:
+        """Create a token and return it with its secret (shown once). Use
+        `accounts.tokens.token_create` to also write the operation history."""
+        days = settings.API_TOKEN_DAYS if days is None else days
         secret = "sc_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, key_hash=cls.hash(secret), prefix=secret[:8])
+        token = cls.objects.create(
+            user=user, name=name, key_hash=cls.hash(secret), prefix=secret[:8],
+            expires_at=timezone.now() + timedelta(days=days),
+        )
         return token, secret
 
 

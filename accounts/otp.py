@@ -1,16 +1,27 @@
 """TOTP enrolment with django-otp's TOTPDevice and a QR code (qrcode)."""
 import base64
+import math
 from io import BytesIO
 
 import qrcode
 import qrcode.image.svg
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import operation_log
 
 PENDING_NAME = "pending"
+
+
+def otp_wait_seconds(device: TOTPDevice) -> int:
+    """Seconds until django-otp's throttle lets the device check a code
+    again after wrong ones (0: it may check now)."""
+    allowed, data = device.verify_is_allowed()
+    if allowed or not data or "locked_until" not in data:
+        return 0
+    return max(1, math.ceil((data["locked_until"] - timezone.now()).total_seconds()))
 
 
 def has_confirmed_device(user) -> bool:

@@ -14,7 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from audit.services import operation_log
 
-from .models import Account, Gateway, User, UserStatus
+from .models import Account, Gateway, User, UserStatus, gateway_id_validator
 from .selectors import policy_get
 from .signals import send_user_changed
 
@@ -37,6 +37,7 @@ def gateway_register(
 ) -> Gateway:
     """Assign a gateway to an account. Records already received from it (kept
     unassigned) become the account's at once: they point at this row."""
+    gateway_id_validator(gateway_id)  # before any query: the ID becomes a file name
     gateway, _created = Gateway.objects.select_for_update().get_or_create(gateway_id=gateway_id)
     if gateway.account_id and gateway.account_id != account.pk:
         raise ValueError(f"gateway {gateway_id} belongs to another account")
@@ -128,12 +129,16 @@ def user_password_set(
     *, user: User, password: str, actor: User | None, request: HttpRequest | None = None,
     record: bool = True,
 ) -> User:
-    """An admin sets a user's password directly (validated by the caller)."""
+    """An admin sets a user's password directly (validated by the caller).
+    The user's API tokens are revoked with the old password."""
+    from .tokens import tokens_revoke_all
+
     user.set_password(password)
     user.save(update_fields=["password"])
     if record:
         operation_log("password_reset_set", account=user.account, actor=actor,
                       request=request, user_id=user.username)
+    tokens_revoke_all(user=user, actor=actor, request=request)
     return user
 
 

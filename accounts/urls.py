@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import auth, me, orgs, security, users
+from .views import auth, me, orgs, security, tokens, users
 
 app_name = "accounts"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", auth.logout_view, name="logout"),
     path("me/", me.my_settings, name="me"),
     path("me/otp/", auth.otp_setup, name="otp-setup"),
+    path("me/tokens/", tokens.my_tokens, name="my-tokens"),
     path("password/set/<uidb64>/<token>/", me.password_reset_confirm,
          name="password-reset-confirm"),
     path("manage/users/", users.user_list, name="user-list"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("manage/users/bulk-delete/", users.user_bulk_delete, name="user-bulk-delete"),
     path("manage/users/<int:pk>/", users.user_detail, name="user-detail"),
     path("manage/users/<int:pk>/delete/", users.user_delete, name="user-delete"),
+    path("manage/users/<int:pk>/tokens/", tokens.user_tokens, name="user-tokens"),
     path("manage/organisations/", orgs.organisation_list, name="organisation-list"),
     path("manage/organisations/reorder/", orgs.organisation_reorder,
          name="organisation-reorder"),

@@ -1,6 +1,7 @@
 """JSON history for scripts and SIEM (SPEC §6): session or API token."""
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+
+from accounts.access import api_view
 
 from . import selectors
 from .forms import LoginSearchForm, OperationSearchForm
@@ -18,18 +19,10 @@ def _rows_response(rows: list[dict]) -> JsonResponse:
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
-def _auth(request: HttpRequest) -> JsonResponse | None:
-    if not request.user.is_authenticated:
-        return JsonResponse({"error": "authentication required"}, status=401)
-    return None
-
-
-@require_GET
+@api_view(account=False)
 def login_history(request: HttpRequest) -> JsonResponse:
     """`{"rows": [{time, user_id, name, result, detail}]}` newest first.
     Plain users get their own attempts, admins their account's."""
-    if denied := _auth(request):
-        return denied
     form = bind_search_form(LoginSearchForm, request.GET)
     if not form.is_valid():
         return api_error(form)
@@ -42,13 +35,9 @@ def login_history(request: HttpRequest) -> JsonResponse:
     return _rows_response(rows)
 
 
-@require_GET
+@api_view(account=False, history=True)
 def operation_history(request: HttpRequest) -> JsonResponse:
     """`{"rows": [{time, kind, user_id, name, detail}]}` newest first (admins)."""
-    if denied := _auth(request):
-        return denied
-    if not (request.user.is_account_admin or request.user.is_superuser):
-        return JsonResponse({"error": "admins only"}, status=403)
     form = bind_search_form(OperationSearchForm, request.GET)
     if not form.is_valid():
         return api_error(form)

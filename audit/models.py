@@ -12,7 +12,9 @@ class AppendOnlyError(Exception):
 
 
 class HistoryQuerySet(models.QuerySet):
-    """Refuses bulk update and delete; `purge_before` is the one way out."""
+    """Refuses bulk update and delete; `purge_before` is the one way out.
+    (Deleting a user or account only sets the row's foreign key to NULL,
+    through Django's collector, which does not use this queryset.)"""
 
     def update(self, **kwargs):
         raise AppendOnlyError("history rows are append-only")
@@ -41,6 +43,9 @@ class HistoryRow(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The account ID as text: the row keeps naming its account after the
+    # account is deleted (the foreign key then becomes NULL).
+    account_code = models.CharField(_("account ID"), max_length=16, blank=True)
     username = models.CharField(_("user ID"), max_length=150, blank=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
     detail = models.TextField(_("detail"))
@@ -54,6 +59,8 @@ class HistoryRow(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("history rows are append-only")
+        if self.account_id and not self.account_code:
+            self.account_code = self.account.account_id
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

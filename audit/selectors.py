@@ -1,19 +1,18 @@
 """Reads of the histories, always scoped by `history_scope` first."""
 from django.db.models import Q, QuerySet
 
+from accounts.access import history_visible
+
 from . import kinds
 from .models import LoginHistory, OperationHistory
 from .search import HistorySearchForm, period_bounds
 
 
 def history_scope(qs: QuerySet, *, user, own_only: bool = False) -> QuerySet:
-    """Rows `user` may see: their account's (admins) or only their own rows.
-    A platform operator without an account sees every account's rows."""
-    if own_only or not (user.is_account_admin or user.is_superuser):
-        return qs.filter(user=user)
-    if user.account_id:
-        return qs.filter(account_id=user.account_id)
-    return qs if user.is_superuser else qs.none()
+    """Rows `user` may see (`accounts.access.history_visible`): their
+    account's (admins) or only their own rows; a platform operator without
+    an account sees every account's rows."""
+    return history_visible(qs, user=user, own_only=own_only)
 
 
 def _text(qs: QuerySet, q: str) -> QuerySet:

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import may_read_account_history
+
 
 @dataclass(frozen=True, slots=True)
 class Tab:
@@ -21,5 +23,5 @@ TABS: list[Tab] = [
 
 def tabs_for(user) -> list[Tab]:
     """The tabs `user` may open."""
-    admin = user.is_account_admin or user.is_superuser
+    admin = may_read_account_history(user)
     return [t for t in TABS if admin or not t.admin_only]

@@ -72,6 +72,10 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "gateway_register": ("gateway_register", "ゲートウェイ「{gateway_id}」を登録しました。"),
     "gateway_update": ("gateway_update", "ゲートウェイ「{gateway_id}」の情報を変更しました。"),
     "logout": ("logout", "ログアウトしました。[{ip} {os}]"),
+    "api_token_add": ("api_token", "ユーザ「{user_id}」のAPIトークン「{name}」を発行しました。"),
+    "api_token_revoke": (
+        "api_token", "ユーザ「{user_id}」のAPIトークン「{name}」を失効させました。"
+    ),
 }
 
 

@@ -1,20 +1,16 @@
 """History screens (KDDI manual ch. 1) and their CSV downloads."""
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from accounts.access import history_required, may_read_account_history
+from syslogcloud.csvsafe import safe_row
 
 from . import selectors
 from .forms import LOGIN_CSV_HEADER, OPERATION_CSV_HEADER, LoginSearchForm, OperationSearchForm
 from .models import LoginHistory, OperationHistory
 from .search import bind_search_form, csv_response, csv_time, paginate
 from .tabs import tabs_for
-
-
-def require_admin(request: HttpRequest) -> None:
-    """Whole-account histories are for the account's admins (and operators)."""
-    if not (request.user.is_account_admin or request.user.is_superuser):
-        raise PermissionDenied
 
 
 def _screen(request, template, form, rows, *, current, extra=None) -> HttpResponse:
@@ -32,7 +28,7 @@ def _screen(request, template, form, rows, *, current, extra=None) -> HttpRespon
 @login_required
 def login_history(request: HttpRequest, own: bool = False) -> HttpResponse:
     """ログイン履歴: the account's (admins) or one's own attempts."""
-    own = own or not (request.user.is_account_admin or request.user.is_superuser)
+    own = own or not may_read_account_history(request.user)
     form = bind_search_form(LoginSearchForm, request.GET)
     rows = None
     if form.is_valid():
@@ -45,21 +41,20 @@ def login_history(request: HttpRequest, own: bool = False) -> HttpResponse:
 @login_required
 def login_history_csv(request: HttpRequest, own: bool = False) -> HttpResponse:
     """access-log_yyyyMMdd.csv: the period only, whatever other filters say."""
-    own = own or not (request.user.is_account_admin or request.user.is_superuser)
+    own = own or not may_read_account_history(request.user)
     form = bind_search_form(LoginSearchForm, request.GET)
     if not form.is_valid():
         return login_history(request, own=own)
     qs = selectors.history_for_period(LoginHistory.objects.all(), user=request.user, form=form,
                                       own_only=own)
-    rows = ([csv_time(r.at), r.username, r.name, r.result_label, r.detail]
+    rows = (safe_row([csv_time(r.at), r.username, r.name, r.result_label, r.detail])
             for r in qs.iterator(chunk_size=2000))
     return csv_response("access-log", LOGIN_CSV_HEADER, rows)
 
 
-@login_required
+@history_required
 def operation_history(request: HttpRequest) -> HttpResponse:
     """操作履歴 of the account."""
-    require_admin(request)
     form = bind_search_form(OperationSearchForm, request.GET)
     rows = selectors.operation_history_search(user=request.user, form=form) \
         if form.is_valid() else None
@@ -67,15 +62,14 @@ def operation_history(request: HttpRequest) -> HttpResponse:
                    current="audit:operation-history")
 
 
-@login_required
+@history_required
 def operation_history_csv(request: HttpRequest) -> HttpResponse:
     """operation-log_yyyyMMdd.csv: the period only."""
-    require_admin(request)
     form = bind_search_form(OperationSearchForm, request.GET)
     if not form.is_valid():
         return operation_history(request)
     qs = selectors.history_for_period(OperationHistory.objects.all(), user=request.user,
                                       form=form)
-    rows = ([csv_time(r.at), r.kind_label, r.username, r.name, r.detail]
+    rows = (safe_row([csv_time(r.at), r.kind_label, r.username, r.name, r.detail])
             for r in qs.iterator(chunk_size=2000))
     return csv_response("operation-log", OPERATION_CSV_HEADER, rows)

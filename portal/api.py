@@ -1,43 +1,23 @@
 """The JSON API of SPEC §5: /api/v1/stats/… and /api/v1/downloads/<type>.
 
-Session login or `Authorization: Bearer <token>` (accounts.middleware);
-anonymous calls get 401 JSON, bad parameters 400 JSON naming the parameter.
+Session login or `Authorization: Bearer <token>`; `accounts.access.api_view`
+(re-exported here for older imports) answers anonymous calls 401 JSON, bad
+parameters 400 JSON naming the parameter, and marks every answer no-store.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 import logformats
+from accounts.access import api_view
 
 from . import downloads, selectors
 from .params import choice_param, month_param, scope_param
 from .scope import ParamError
-
-
-def api_view(fn: Callable) -> Callable:
-    """GET only, authenticated, with an account; ParamError → 400."""
-
-    @wraps(fn)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
-            return JsonResponse({"error": _("method not allowed")}, status=405)
-        if not request.user.is_authenticated:
-            response = JsonResponse({"error": _("authentication required")}, status=401)
-            response["WWW-Authenticate"] = 'Bearer realm="syslogcloud"'
-            return response
-        if request.account is None:
-            return JsonResponse({"error": _("this user belongs to no account")}, status=403)
-        try:
-            return fn(request, *args, **kwargs)
-        except ParamError as exc:
-            return JsonResponse({"error": exc.message, "parameter": exc.parameter}, status=400)
-
-    return wrapper
 
 
 def _stats(request: HttpRequest, selector: Callable, **extra) -> JsonResponse:

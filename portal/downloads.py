@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from django.db import connection
 from django.http import StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 import logformats
 from accounts.models import Gateway
@@ -166,6 +167,8 @@ def download_response(*, scope: Scope, month: Month, log_type: str) -> Streaming
         content_type="application/gzip",
     )
     name = download_filename(scope=scope, month=month, log_type=log_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # RFC 6266 encoding whatever the name holds (gateway IDs are validated at
+    # registration, but a header is no place to trust that).
+    response["Content-Disposition"] = content_disposition_header(True, name)
     response["Cache-Control"] = "no-store"
     return response

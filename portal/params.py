@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from .periods import Month
+from .periods import Month, today_jst
 from .scope import ParamError, Scope, scope_resolve
 
 
@@ -16,9 +16,21 @@ def month_param(request: HttpRequest, *, required: bool = True) -> Month | None:
             raise ParamError("month", _("month is required (YYYY-MM)"))
         return None
     try:
-        return Month.parse(text)
+        month = Month.parse(text)
     except ValueError:
         raise ParamError("month", _("month must be YYYY-MM")) from None
+    first, last = month_limits()
+    if not first <= (month.year, month.month) <= last:
+        raise ParamError("month", _("month must be between %(first)s and %(last)s") % {
+            "first": f"{first[0]:04d}-{first[1]:02d}", "last": f"{last[0]:04d}-{last[1]:02d}"})
+    return month
+
+
+def month_limits() -> tuple[tuple[int, int], tuple[int, int]]:
+    """(year, month) of the first and last month a request may name: logs are
+    from 2000 on, and a month past next year cannot have data (nor can a
+    computation near year 9999 overflow the calendar)."""
+    return (2000, 1), (today_jst().year + 1, 12)
 
 
 def scope_param(request: HttpRequest) -> Scope:

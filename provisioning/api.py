@@ -1,8 +1,8 @@
 """GET /api/v1/history/provisioning (SPEC §6): session or API token."""
 from django.http import HttpRequest, JsonResponse
 from django.utils import translation
-from django.views.decorators.http import require_GET
 
+from accounts.access import api_view
 from audit.search import api_error, bind_search_form, iso_jst
 
 from . import selectors
@@ -11,14 +11,10 @@ from .forms import ProvisioningSearchForm
 MAX_ROWS = 10000
 
 
-@require_GET
+@api_view(account=False, history=True)
 def history(request: HttpRequest) -> JsonResponse:
     """`{"rows": [{time, service, kind, target, result, detail}]}` newest
     first (admins), labels as the manual words them."""
-    if not request.user.is_authenticated:
-        return JsonResponse({"error": "authentication required"}, status=401)
-    if not (request.user.is_account_admin or request.user.is_superuser):
-        return JsonResponse({"error": "admins only"}, status=403)
     form = bind_search_form(ProvisioningSearchForm, request.GET)
     form.with_services(selectors.service_names(user=request.user))
     if not form.is_valid():

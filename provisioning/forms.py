@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from audit.search import HistorySearchForm
+from syslogcloud.outbound import OutboundRefused, check_url
 
 from .models import ConnectedService
 from .texts import Kind, Result
@@ -54,6 +55,24 @@ class ServiceForm(forms.Form):
         if same.exists():
             raise forms.ValidationError(_("A service with this name already exists."))
         return name
+
+
+    def clean_base_url(self) -> str:
+        url = self.cleaned_data["base_url"].strip()
+        try:
+            check_url(url)
+        except OutboundRefused as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return url
+
+    def clean(self):
+        data = super().clean()
+        url = data.get("base_url")
+        if (self.service is not None and url and url != self.service.base_url
+                and not data.get("token")):
+            # The stored token belongs to the old host: never send it elsewhere.
+            self.add_error("token", _("The URL changed: enter the token for the new URL."))
+        return data
 
 
 def service_initial(service: ConnectedService) -> dict:

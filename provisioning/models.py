@@ -4,6 +4,8 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import AppendOnlyError
+
 from .texts import Kind, Result
 
 
@@ -63,11 +65,36 @@ class RemoteLink(models.Model):
 
 
 class ProvisioningQuerySet(models.QuerySet):
+    """Append-only like the other histories: a row's only change is its
+    outcome, written once while it is still 処理中 (`close`), plus the
+    attempt counter of a pending row (`count_attempt`). Plain `update()` and
+    `delete()` are refused; `purge_before` is the retention job's way out."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("provisioning history rows are append-only")
+
+    def delete(self):
+        raise AppendOnlyError("provisioning history rows are append-only")
+
     def for_account(self, account) -> "ProvisioningQuerySet":
         return self.filter(account=account)
 
     def pending(self) -> "ProvisioningQuerySet":
         return self.filter(result=Result.PENDING)
+
+    def close(self, *, result: str, detail: str, finished_at, errors=None) -> int:
+        """Give the pending rows among these their final outcome; rows that
+        already have one keep it. Returns how many were closed."""
+        if result == Result.PENDING:
+            raise ValueError("closing a row needs a final result")
+        fields = {"result": result, "detail": detail, "finished_at": finished_at}
+        if errors is not None:
+            fields["errors"] = errors
+        return models.QuerySet.update(self.pending(), **fields)
+
+    def count_attempt(self, attempts: int) -> int:
+        """Record how many attempts a pending push has made."""
+        return models.QuerySet.update(self.pending(), attempts=attempts)
 
     def purge_before(self, cutoff) -> int:
         """Delete rows older than `cutoff` (the retention job's only way out)."""
@@ -80,9 +107,11 @@ class ProvisioningHistory(models.Model):
     name is kept as it was, so rows outlive a removed service."""
 
     at = models.DateTimeField(_("date and time"), db_index=True)
+    # SET_NULL with the ID kept as text: the history outlives its account.
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, related_name="+"
+        "accounts.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    account_code = models.CharField(_("account ID"), max_length=16, blank=True)
     service = models.ForeignKey(
         ConnectedService, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -118,6 +147,16 @@ class ProvisioningHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.service_name} {self.kind} {self.target}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("provisioning history rows are append-only")
+        if self.account_id and not self.account_code:
+            self.account_code = self.account.account_id
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("provisioning history rows are append-only")
 
     @property
     def is_final(self) -> bool:

@@ -89,7 +89,7 @@ def _org_sync(record: ProvisioningHistory, *, final_attempt: bool) -> Outcome:
             raise
         # The service could not be reached or refused us: nothing was synced.
         errors = [{"target": "", "detail": exc.detail}]
-        return Outcome(False, texts.org_sync_detail(0, 0, len(steps)), errors)
+        return Outcome(False, texts.org_sync_not_started_detail(exc.detail, len(steps)), errors)
 
 
 def _org_steps(service, steps, groups, users, *, final_attempt: bool) -> Outcome:

@@ -5,6 +5,8 @@ A failure is either `Transient` (timeouts, refused connections, 408, 412,
 429, 5xx: worth retrying, maybe after the server's Retry-After) or `Failed`
 (anything else: the NG reason is final).
 """
+import errno
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +19,8 @@ from django.utils import timezone
 from scim2_client import RequestNetworkException, SCIMClientException
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import Meta, PatchOp, PatchOperation, SCIMException
+
+from syslogcloud.outbound import OutboundRefused, request_hook, short_error
 
 from .crypto import TokenUnreadable, token_decrypt
 from .models import ConnectedService
@@ -70,6 +74,9 @@ def session(service: ConnectedService) -> Iterator[SyncSCIMClient]:
         base_url=service.base_url.rstrip("/"),
         headers={"Authorization": f"Bearer {token}"},
         timeout=http_timeout(),
+        # SPEC §9 again at connect time: DNS may answer differently than at
+        # registration. Redirects are not followed (httpx's default).
+        event_hooks={"request": [request_hook]},
     )
     try:
         key = (service.pk, service.base_url, service.updated_at)
@@ -83,6 +90,8 @@ def session(service: ConnectedService) -> Iterator[SyncSCIMClient]:
             yield scim
         except (SCIMException, SCIMClientException) as exc:
             raise classify(exc) from exc
+        except OutboundRefused as exc:
+            raise Failed(f"接続先が許可されていません: {exc}") from exc
     finally:
         client.close()
 
@@ -96,18 +105,46 @@ def classify(exc: Exception) -> PushError:
         error = getattr(exc, "error", None)
         status = int(getattr(error, "status", None) or getattr(exc, "status", 0) or status or 0)
         scim_type = getattr(error, "scim_type", None) or getattr(exc, "scim_type", "") or ""
-        detail = getattr(error, "detail", None) or str(exc)
+        # The remote side wrote `detail`: cut short (templates escape it).
+        detail = short_error(getattr(error, "detail", None) or str(exc))
         text = " ".join(p for p in (str(status or ""), scim_type) if p) + f": {detail}"
     elif isinstance(exc, RequestNetworkException):
         cause = exc.__cause__
         if isinstance(cause, httpx2.TimeoutException):
             return Transient(f"タイムアウトしました ({http_timeout():g}秒)")
-        return Transient(f"接続できませんでした: {cause or exc}")
+        return Transient(f"接続できませんでした: {network_reason(cause or exc)}")
     else:
-        text = f"{status}: {exc}" if status else str(exc)
+        text = short_error(f"{status}: {exc}" if status else str(exc))
     if status in TRANSIENT_STATUSES:
         return Transient(text, retry_after=_retry_after(response))
     return Failed(text)
+
+
+# errno of a failed connect -> what a person reads in the history.
+NETWORK_REASONS = {
+    errno.ECONNREFUSED: "接続が拒否されました (連携先のサーバが待ち受けていません)",
+    errno.EHOSTUNREACH: "連携先のホストに到達できません",
+    errno.ENETUNREACH: "連携先のネットワークに到達できません",
+    errno.ECONNRESET: "連携先が接続を切断しました",
+}
+
+
+def network_reason(exc: BaseException) -> str:
+    """A connect failure in words (not `[Errno 111] Connection refused`)."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in NETWORK_REASONS:
+            return NETWORK_REASONS[seen.errno]
+        if isinstance(seen, socket.gaierror):
+            return "連携先のホスト名を解決できません"
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc)
+    for number, words in NETWORK_REASONS.items():
+        if f"[Errno {number}]" in text:
+            return words
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "連携先のホスト名を解決できません"
+    return short_error(text)
 
 
 def _retry_after(response: Any) -> float | None:

@@ -1,6 +1,7 @@
 """Reads for provisioning, always starting from the caller's account."""
 from django.db.models import QuerySet
 
+from accounts.access import history_visible
 from audit.search import period_bounds
 
 from .forms import ProvisioningSearchForm
@@ -8,14 +9,11 @@ from .models import ConnectedService, ProvisioningHistory
 
 
 def history_scope(*, user) -> QuerySet:
-    """Rows `user` may see: an admin's account's; a platform operator without
-    an account sees all; anyone else nothing."""
+    """Rows `user` may see (`accounts.access.history_visible`): an admin's
+    account's; a platform operator without an account sees all; anyone
+    else nothing."""
     qs = ProvisioningHistory.objects.select_related("service")
-    if user.account_id and user.is_account_admin:
-        return qs.filter(account_id=user.account_id)
-    if user.is_superuser and not user.account_id:
-        return qs
-    return qs.none()
+    return history_visible(qs, user=user, own_rows=False)
 
 
 def history_search(*, user, form: ProvisioningSearchForm) -> QuerySet:

@@ -5,11 +5,13 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from audit.services import operation_record
+from syslogcloud.outbound import OutboundRefused, check_url
 
 from . import texts
 from .crypto import token_encrypt
@@ -22,12 +24,22 @@ USER_KINDS = {"create": Kind.USER_CREATE, "update": Kind.USER_UPDATE, "delete": 
 
 
 # --- Connected services -----------------------------------------------------
+def outbound_check(base_url: str) -> None:
+    """SPEC §9 at registration: the URL must not lead to loopback, link-local
+    or private addresses (the SCIM client checks again at connect time)."""
+    try:
+        check_url(base_url)
+    except OutboundRefused as exc:
+        raise ValidationError({"base_url": str(exc)}) from exc
+
+
 @transaction.atomic
 def service_create(
     *, account, actor, name: str, base_url: str, token: str, enabled: bool = True,
     sync_all_organisations: bool = True, organisations=(), request=None,
 ) -> ConnectedService:
     """Register a SCIM service; the token is stored encrypted, never shown."""
+    outbound_check(base_url.strip())
     service = ConnectedService(
         account=account, name=name, base_url=base_url.strip(), enabled=enabled,
         sync_all_organisations=sync_all_organisations, token_encrypted=token_encrypt(token),
@@ -47,8 +59,15 @@ def service_update(
     *, service: ConnectedService, actor, token: str = "", organisations=None, request=None,
     **fields,
 ) -> ConnectedService:
-    """Change a service; an empty `token` keeps the stored one. A change of
-    the organisations it syncs queues an organisation sync."""
+    """Change a service; an empty `token` keeps the stored one, except when
+    the URL changes (the stored token must not follow it to another host).
+    A change of the organisations it syncs queues an organisation sync."""
+    if "base_url" in fields:
+        fields["base_url"] = fields["base_url"].strip()
+        if fields["base_url"] != service.base_url:
+            outbound_check(fields["base_url"])
+            if not token:
+                raise ValidationError({"token": "the URL changed: the token is required again"})
     was_enabled = service.enabled
     for key, value in fields.items():
         if key not in {"name", "base_url", "enabled", "sync_all_organisations"}:
@@ -98,7 +117,7 @@ def user_snapshot(user) -> dict:
 def service_delete(*, service: ConnectedService, actor, request=None) -> None:
     """Remove a service. Its history rows stay (they keep the name); pushes
     still pending are recorded NG as not run."""
-    ProvisioningHistory.objects.filter(service=service, result=Result.PENDING).update(
+    ProvisioningHistory.objects.filter(service=service).close(
         result=Result.NG, detail=texts.NOT_RUN_TEXT, finished_at=timezone.now()
     )
     operation_record(account=service.account, actor=actor, kind="scim_service_remove",
@@ -166,7 +185,7 @@ def _enqueue(*, service, kind, target, target_ref, snapshot, rerun_of=None):
     else:
         # Manual §4.4.1: a newer push for the same user and service cancels
         # the older pending one.
-        pending.update(result=Result.CANCEL, detail=texts.CANCEL_TEXT, finished_at=now)
+        pending.close(result=Result.CANCEL, detail=texts.CANCEL_TEXT, finished_at=now)
     record = ProvisioningHistory.objects.create(
         at=now, account_id=service.account_id, service=service, service_name=service.name,
         kind=kind, target=target[:255], target_ref=target_ref, snapshot=snapshot,
@@ -207,7 +226,7 @@ def push_attempt(*, record_id: int, retries: int) -> float | None:
     with _push_lock(record):
         if not ProvisioningHistory.objects.filter(pk=record_id, result=Result.PENDING).exists():
             return None  # cancelled by a newer push while waiting for the lock
-        ProvisioningHistory.objects.filter(pk=record_id).update(attempts=retries + 1)
+        ProvisioningHistory.objects.filter(pk=record_id).count_attempt(retries + 1)
         try:
             outcome = push_run(record, final_attempt=final)
         except scim.Transient as exc:
@@ -225,7 +244,7 @@ def push_finish(*, record_id: int, outcome) -> bool:
     """Record the final outcome of a pending row (once: a row cancelled
     meanwhile keeps its Cancel). True when written."""
     return bool(
-        ProvisioningHistory.objects.filter(pk=record_id, result=Result.PENDING).update(
+        ProvisioningHistory.objects.filter(pk=record_id).close(
             result=Result.OK if outcome.ok else Result.NG, detail=outcome.detail,
             errors=outcome.errors, finished_at=timezone.now(),
         )
@@ -238,8 +257,8 @@ def pending_sweep(*, now=None) -> int:
     now = now or timezone.now()
     minutes = getattr(settings, "PROVISIONING_STALE_MINUTES", 90)
     return ProvisioningHistory.objects.filter(
-        result=Result.PENDING, at__lt=now - timedelta(minutes=minutes)
-    ).update(result=Result.NG, detail=texts.STALE_TEXT, finished_at=now)
+        at__lt=now - timedelta(minutes=minutes)
+    ).close(result=Result.NG, detail=texts.STALE_TEXT, finished_at=now)
 
 
 def max_retries() -> int:

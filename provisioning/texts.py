@@ -40,6 +40,12 @@ def org_sync_detail(ok: int, ng: int, aborted: int) -> str:
     return f"OK: {ok} NG: {ng} 中断: {aborted}"
 
 
+def org_sync_not_started_detail(reason: str, aborted: int) -> str:
+    """An organisation sync that never reached the service: the reason first,
+    so the row does not read as "NG with zero NG"."""
+    return f"連携先に接続できなかったため中断しました: {reason} (OK: 0 NG: 0 中断: {aborted})"
+
+
 def org_target(count: int) -> str:
     """連携対象 of an organisation sync: the number of organisations."""
     return f"組織 {count}件"

@@ -1,45 +1,32 @@
 """Screens: connected services (admins), the provisioning history tab with
 its CSV, a row's detail and the re-run of a failed push."""
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import admin_required, found, history_required
 from audit.search import bind_search_form, csv_response, csv_time, paginate
 from audit.tabs import tabs_for
+from syslogcloud.csvsafe import safe_row
 
 from . import selectors, services
 from .forms import CSV_HEADER, ProvisioningSearchForm, ServiceForm, service_initial
 from .texts import Result
 
 
-def _account_admin(request: HttpRequest):
-    """The admin's account; services belong to one, so operators without an
-    account and plain users get 403."""
-    if not (request.user.is_account_admin and request.account):
-        raise PermissionDenied
-    return request.account
-
-
-def _history_reader(request: HttpRequest) -> None:
-    if not (request.user.is_account_admin or request.user.is_superuser):
-        raise PermissionDenied
-
-
-@login_required
+@admin_required
 def service_list(request: HttpRequest) -> HttpResponse:
-    account = _account_admin(request)
+    account = request.account
     return render(request, "provisioning/service_list.html",
                   {"services": selectors.service_list(account=account)})
 
 
-@login_required
+@admin_required
 def service_create(request: HttpRequest) -> HttpResponse:
-    account = _account_admin(request)
+    account = request.account
     form = ServiceForm(request.POST or None, account=account)
     if request.method == "POST" and form.is_valid():
         service = services.service_create(account=account, actor=request.user,
@@ -50,12 +37,10 @@ def service_create(request: HttpRequest) -> HttpResponse:
     return render(request, "provisioning/service_form.html", {"form": form}, status=status)
 
 
-@login_required
+@admin_required
 def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    account = _account_admin(request)
-    service = selectors.service_get(account=account, pk=pk)
-    if service is None:
-        raise Http404
+    account = request.account
+    service = found(selectors.service_get(account=account, pk=pk))
     form = ServiceForm(request.POST or None, account=account, service=service,
                        initial=service_initial(service))
     if request.method == "POST" and form.is_valid():
@@ -68,12 +53,10 @@ def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
                   {"form": form, "service": service}, status=status)
 
 
-@login_required
+@admin_required
 def service_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    account = _account_admin(request)
-    service = selectors.service_get(account=account, pk=pk)
-    if service is None:
-        raise Http404
+    account = request.account
+    service = found(selectors.service_get(account=account, pk=pk))
     if request.method == "POST":
         name = service.name
         services.service_delete(service=service, actor=request.user, request=request)
@@ -82,14 +65,12 @@ def service_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "provisioning/service_confirm_delete.html", {"service": service})
 
 
-@login_required
+@admin_required
 @require_POST
 def service_sync(request: HttpRequest, pk: int) -> HttpResponse:
     """Provision every user and organisation to the service again."""
-    account = _account_admin(request)
-    service = selectors.service_get(account=account, pk=pk)
-    if service is None:
-        raise Http404
+    account = request.account
+    service = found(selectors.service_get(account=account, pk=pk))
     if not service.enabled:
         messages.error(request, _("Enable the service first."))
     else:
@@ -103,10 +84,9 @@ def _search_form(request: HttpRequest) -> ProvisioningSearchForm:
     return form.with_services(selectors.service_names(user=request.user))
 
 
-@login_required
+@history_required
 def history(request: HttpRequest) -> HttpResponse:
     """サービス連携履歴 (manual §1.3.1)."""
-    _history_reader(request)
     form = _search_form(request)
     valid = form.is_valid()
     rows = selectors.history_search(user=request.user, form=form) if valid else None
@@ -124,14 +104,13 @@ def csv_rows(qs):
     """CSV rows with the manual's Japanese labels (the file is the manual's)."""
     with translation.override("ja"):
         for r in qs.iterator(chunk_size=2000):
-            yield [csv_time(r.at), r.service_name, str(r.get_kind_display()), r.target,
-                   str(r.get_result_display()), r.detail]
+            yield safe_row([csv_time(r.at), r.service_name, str(r.get_kind_display()),
+                            r.target, str(r.get_result_display()), r.detail])
 
 
-@login_required
+@history_required
 def history_csv(request: HttpRequest) -> HttpResponse:
     """provisioning-log_yyyyMMdd.csv: the period only (manual §1.3.2)."""
-    _history_reader(request)
     form = _search_form(request)
     if not form.is_valid():
         return history(request)
@@ -139,27 +118,24 @@ def history_csv(request: HttpRequest) -> HttpResponse:
     return csv_response("provisioning-log", CSV_HEADER, csv_rows(qs))
 
 
-@login_required
+@history_required
 def history_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A row's full detail, its per-organisation reasons, and re-run for NG."""
-    _history_reader(request)
-    record = selectors.history_get(user=request.user, pk=pk)
-    if record is None:
-        raise Http404
+    record = found(selectors.history_get(user=request.user, pk=pk))
     can_rerun = (record.result == Result.NG and record.service_id is not None
                  and record.service.enabled and request.user.account_id == record.account_id)
     return render(request, "provisioning/history_detail.html",
                   {"record": record, "can_rerun": can_rerun, "reruns": record.reruns.all()})
 
 
-@login_required
+@admin_required
 @require_POST
 def history_rerun(request: HttpRequest, pk: int) -> HttpResponse:
     """Re-run a failed push; the new attempt is its own history row."""
-    account = _account_admin(request)
+    account = request.account
     record = selectors.history_get(user=request.user, pk=pk)
-    if record is None or record.account_id != account.pk:
-        raise Http404
+    # Only the admin's own account's rows (an operator may read all rows).
+    record = found(record if record and record.account_id == account.pk else None)
     try:
         new = services.push_rerun(record=record)
     except ValueError:

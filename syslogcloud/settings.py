@@ -212,6 +212,8 @@ LOGIN_THROTTLE_PER_IP = env.int("LOGIN_THROTTLE_PER_IP", default=30)
 LOGIN_THROTTLE_PER_USER = env.int("LOGIN_THROTTLE_PER_USER", default=10)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Syslog@Cloud")
 CELERY_BEAT_SCHEDULE["audit-purge-history"] = {"task": "audit.tasks.purge_history", "schedule": 86400.0}  # noqa: E501
+# API tokens expire after this many days unless created with another --days.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 
 # --- Gateway health and alerts (SPEC §8) ---
 # A gateway without a silent rule shows 停止 after this many quiet minutes.

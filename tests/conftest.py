@@ -188,7 +188,8 @@ def celery_worker_session(django_db_setup, django_db_blocker, tmp_path_factory):
 
     redis_lib.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     with django_db_blocker.unblock():
-        env = subprocess_env()
+        # The test SCIM peers listen on loopback, which SPEC §9 refuses by default.
+        env = subprocess_env(ALLOW_PRIVATE_OUTBOUND="1")
     worker = Process(
         [sys.executable, "-m", "celery", "-A", "syslogcloud", "worker", "--pool=solo",
          "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],

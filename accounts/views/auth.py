@@ -1,5 +1,6 @@
 """Login (two steps when a one-time password is asked), logout, OTP set-up."""
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import login as auth_login
@@ -7,6 +8,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -17,8 +19,9 @@ from django_otp import login as otp_login
 from audit.services import operation_log
 
 from .. import otp
+from ..access import admin_site_gate
 from ..clientinfo import client_ip, client_os
-from ..forms_auth import LOGIN_ERRORS, LoginForm, OtpForm
+from ..forms_auth import LoginForm, OtpForm, login_error
 from ..login import login_attempt, login_throttled
 from ..models import User
 
@@ -51,7 +54,7 @@ def _render(request, form, *, step: str, status: int = 200) -> HttpResponse:
 def _failed(request, form_cls, code: str, *, step: str, status: int = 200) -> HttpResponse:
     form = form_cls(request.POST)
     form.is_valid()
-    form.add_error(None, LOGIN_ERRORS[code])
+    form.add_error(None, login_error(code))
     return _render(request, form, step=step, status=status)
 
 
@@ -88,7 +91,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if outcome.error:
             otp_form = OtpForm(request.POST)
             otp_form.is_valid()
-            otp_form.add_error(None, LOGIN_ERRORS[outcome.error])
+            otp_form.add_error(None, login_error(outcome.error, outcome.wait_seconds))
         return _render(request, otp_form, step="otp")
     request.session.pop(PENDING, None)
     if outcome.error:
@@ -102,6 +105,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return redirect(_next_url(request))
 
 
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """`/admin/login/`: the Django admin signs in through the portal login, so
+    throttle, lockout, one-time password and login history apply there too."""
+    admin_site_gate(request.user)
+    if request.user.is_authenticated:  # staff already signed in
+        return redirect("admin:index")
+    target = request.GET.get("next") or reverse("admin:index")
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
+
+
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     """Log out (POST only) and record it in the operation history."""
@@ -113,6 +126,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
+@never_cache  # no-store: the page shows the TOTP secret
 @login_required
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """First-time set-up or reset of the one-time password: scan the QR code,
@@ -120,12 +134,16 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     device = otp.pending_device(request.user)
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if otp.device_confirm(user=request.user, device=device,
-                              token=form.cleaned_data["otp_token"], request=request):
+        wait = otp.otp_wait_seconds(device)
+        if wait:
+            form.add_error("otp_token", login_error("otp_wait", wait))
+        elif otp.device_confirm(user=request.user, device=device,
+                                token=form.cleaned_data["otp_token"], request=request):
             otp_login(request, device)
             request.session.pop(OTP_SETUP_REQUIRED, None)
             return redirect(_next_url(request))
-        form.add_error("otp_token", LOGIN_ERRORS["otp"])
+        else:
+            form.add_error("otp_token", login_error("otp"))
     context = {
         "form": form,
         "qr_svg": otp.qr_svg(device),

@@ -125,7 +125,9 @@ def _org_action(request, org, action, rename) -> str:
 
 
 def _ints(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit()]
+    """The ASCII-digit values as ints; anything else (including digits such
+    as "²" that int() refuses) is ignored."""
+    return [int(v) for v in values if str(v).isascii() and str(v).isdigit()]
 
 
 @admin_required

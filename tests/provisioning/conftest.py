@@ -46,6 +46,14 @@ def eager_tasks(request):
 
 
 @pytest.fixture(autouse=True)
+def loopback_peers_allowed(settings, monkeypatch):
+    """The test SCIM peers listen on loopback, which SPEC §9 refuses unless
+    the operator allows it (test_outbound.py checks the refusal)."""
+    settings.ALLOW_PRIVATE_OUTBOUND = True
+    monkeypatch.setenv("ALLOW_PRIVATE_OUTBOUND", "1")
+
+
+@pytest.fixture(autouse=True)
 def fast_retries(settings):
     """Short backoff and timeouts so retry tests take seconds, not minutes."""
     settings.PROVISIONING_RETRY_BASE_SECONDS = 0.05

@@ -87,7 +87,12 @@ def test_a_down_server_aborts_every_organisation(account_a):
     organisation_create(account=account_a, name="Alpha")
 
     row = last_sync()
-    assert (row.result, row.detail) == (Result.NG, "OK: 0 NG: 0 中断: 1")
+    # Issue 11 item 12: the reason reads first, in words, not "NG: 0" alone.
+    assert row.result == Result.NG
+    assert row.detail == ("連携先に接続できなかったため中断しました: 接続できませんでした: "
+                          "接続が拒否されました (連携先のサーバが待ち受けていません) "
+                          "(OK: 0 NG: 0 中断: 1)")
+    assert "Errno" not in row.detail
     assert row.errors[0]["detail"].startswith("接続できませんでした")
 
 
