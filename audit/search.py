@@ -88,8 +88,11 @@ class HistorySearchForm(forms.Form):
             self.fields["service"].choices = self.service_choices()
         if not self.result_choices:
             del self.fields["result"]
+        # min/max keep the browser's calendar inside the period rule below.
+        earliest, latest = period_limits(self.today)
+        limits = {"type": "date", "min": earliest.isoformat(), "max": latest.isoformat()}
         for name in ("from", "to"):
-            self.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            self.fields[name].widget = forms.DateInput(attrs=limits, format="%Y-%m-%d")
 
     def clean_sort(self) -> str:
         value = self.cleaned_data.get("sort") or self.default_sort

@@ -101,8 +101,12 @@ def summary(request, *, scope, month) -> dict:
     }
 
 
-@dashboard("portal/trend.html", {"by": (selectors.ROAMING_BY, "gateway")})
-def trend(request, *, scope, month, by) -> dict:
+# The pivot tab and the 色を表示 toggle live in the URL, so a month or device
+# change, a reload or a shared link keeps them.
+@dashboard("portal/trend.html", {"by": (selectors.ROAMING_BY, "gateway"),
+                                 "tab": (selectors.PIVOT_VIEWS, "day-hour"),
+                                 "heat": (("0", "1"), "0")})
+def trend(request, *, scope, month, by, tab, heat) -> dict:
     """§4: connections, connection time, roaming, the four pivots."""
     roaming = selectors.roaming(scope=scope, month=month, by=by)
     title = _("Roaming by gateway") if by == "gateway" else _("Roaming by VLAN")
@@ -118,37 +122,12 @@ def trend(request, *, scope, month, by) -> dict:
         "roaming": roaming,
         "fig_roaming": charts.roaming_bars(roaming, title),
         "fig_flows": charts.roaming_sankey(roaming, _("Roaming flows")),
-        "pivots": [(view, name, _pivot_table(
+        "tab": tab,
+        "heat": heat,
+        "pivots": [(view, name, charts.pivot_table(
             selectors.connection_pivot(scope=scope, month=month, view=view), view))
             for view, name in tabs],
     }
-
-
-def _pivot_table(pivot: dict, view: str) -> dict:
-    """Header labels and rows with a row total, for the pivot templates."""
-    lang = get_language()
-    columns = pivot["columns"]
-    if view == "day-hour":
-        headers = [f"{c}" for c in columns]
-    else:
-        headers = [_demographic_header(c, lang) for c in columns]
-    rows = []
-    for key, cells in zip(pivot["rows"], pivot["cells"], strict=True):
-        if view in ("country", "language"):
-            name = logformats.codes.label(view, key, lang)
-            label = f"{name} ({key})" if key and name != key else name
-        else:
-            label = key
-        rows.append({"label": label, "cells": cells, "total": sum(cells)})
-    peak = max((max(r["cells"]) for r in rows if r["cells"]), default=0)
-    return {"headers": headers, "rows": rows, "peak": peak}
-
-
-def _demographic_header(column: str, lang: str) -> str:
-    g, _slash, a = column.partition("/")
-    gender = logformats.codes.label("gender", g, lang)
-    age = selectors.label("age", a, lang)
-    return f"{gender} {age}"
 
 
 @dashboard("portal/users.html")

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "accounts",
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "portal",
     "audit",
     "provisioning",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -49,10 +51,13 @@ MIDDLEWARE = [
     "accounts.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "syslogcloud.urls"
 WSGI_APPLICATION = "syslogcloud.wsgi.application"
+# Forms render through templates/django/forms/ (one form style everywhere).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {
@@ -140,6 +145,24 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Content-Security-Policy (SPEC §9): scripts only from our own static files ---
+# Every page script lives in static/js; no inline <script> or on*= handler.
+# Styles keep 'unsafe-inline' because plotly.js injects its own <style> rules.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- E-mail: console in development, SMTP via EMAIL_URL in production ---
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
