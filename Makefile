@@ -15,10 +15,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q ".[dev]"
 	touch $@
 
+# Static files are collected with hashed names and pre-compressed (gzip, and
+# brotli when installed): WhiteNoise serves them compressed with a one-year
+# cache, and the portal runs under gunicorn rather than runserver.
+STATIC_ENV := STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage \
+	WHITENOISE_USE_FINDERS=0 WHITENOISE_AUTOREFRESH=0
+
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
-	DEBUG=1 PORTAL=$(PORTAL) COLLECTOR=$(COLLECTOR) PY=$(PY) bin/run-all
+	$(STATIC_ENV) $(PY) manage.py collectstatic --noinput -v0
+	DEBUG=1 $(STATIC_ENV) PORTAL=$(PORTAL) COLLECTOR=$(COLLECTOR) PY=$(PY) bin/run-all
 
 test: venv
 	$(VENV)/bin/ruff check .
@@ -28,9 +35,9 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
+# Compiles every app's catalogue (an app without locale/ is skipped).
 messages: venv
-	cd accounts && ../$(PY) ../manage.py compilemessages
-	for app in portal audit provisioning ingest; do (cd $$app && ../$(PY) ../manage.py compilemessages); done
+	for dir in */locale; do (cd $$(dirname $$dir) && ../$(PY) ../manage.py compilemessages); done
 
 clean:
 	rm -rf $(VENV) staticfiles var db.sqlite3*

@@ -136,7 +136,8 @@ def bind_search_form(form_cls: type[HistorySearchForm], params, *, today: date |
     today = today or today_jst()
     data = params.copy()
     # Scripts may name results and kinds by their Japanese labels as well.
-    aliases = {label: code for code, label in form_cls.result_choices}
+    aliases = {str(label): code for code, label in form_cls.result_choices}
+    aliases.update(getattr(form_cls, "result_aliases", {}))
     data.setlist("result", [aliases.get(v, v) for v in data.getlist("result")])
     if data.get("kind") and form_cls.kind_aliases is not None:
         data["kind"] = form_cls.kind_aliases().get(data["kind"], data["kind"])

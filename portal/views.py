@@ -9,8 +9,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,7 @@ from . import charts, selectors
 from .params import choice_param, month_param, scope_param
 from .periods import Month
 from .rollups import facts_cache
-from .scope import ParamError, account_gateways
+from .scope import ParamError
 
 LOG_TYPE_NAMES = {
     "auth": gettext_lazy("Authentication log"), "active": gettext_lazy("Active connection log"),
@@ -34,6 +35,12 @@ LOG_TYPE_NAMES = {
 def home(request: HttpRequest) -> HttpResponse:
     """Portal home with the シスログ＠Cloud entry (manual §2.1)."""
     return render(request, "portal/home.html")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico before reading any page (and for CSVs and
+    JSON, which have no <link rel=icon>): send them to the static icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 def dashboard(template: str, params: dict | None = None):
@@ -68,7 +75,7 @@ def dashboard(template: str, params: dict | None = None):
                 "month": month,
                 "months": choices,
                 "has_data": month in months,
-                "gateways": account_gateways(account=request.account),
+                "gateways": scope.gateways,
                 "query": urlencode(query),
                 "screen": build.__name__,
             }

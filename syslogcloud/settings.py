@@ -144,7 +144,8 @@ STORAGES = {
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
+WHITENOISE_AUTOREFRESH = env.bool("WHITENOISE_AUTOREFRESH", default=DEBUG)
 
 # --- Content-Security-Policy (SPEC §9): scripts only from our own static files ---
 # Every page script lives in static/js; no inline <script> or on*= handler.
