@@ -31,7 +31,7 @@ def _text(value: str) -> str:
 
 
 def _count_axis(title: str) -> dict:
-    return {"title": {"text": title}, "rangemode": "tozero", "tickformat": ",d",
+    return {"title": {"text": title}, "rangemode": "tozero", "tickformat": ",~f",
             "separatethousands": True}
 
 
@@ -113,7 +113,8 @@ def _roaming_key(key: str) -> str:
     return _text(key) if key else _("(no VLAN)")
 
 
-def roaming_bars(data: dict, title: str) -> dict:
+def roaming_bars(data: dict, title: str, axis: str) -> dict:
+    """Connected / left per gateway or VLAN (`axis` names which)."""
     rows = data["rows"]
     if not rows:
         return empty(title)
@@ -127,7 +128,7 @@ def roaming_bars(data: dict, title: str) -> dict:
     return {
         "data": [bar(_("Connected"), "connected", BLUE), bar(_("Left"), "left", ORANGE)],
         "layout": _layout(title, barmode="group",
-                          xaxis={"type": "category", "title": {"text": title}},
+                          xaxis={"type": "category", "title": {"text": axis}},
                           yaxis=_count_axis(_("Connections"))),
     }
 
@@ -258,15 +259,16 @@ def heat_level(value: int, peak: int) -> int:
     return min(HEAT_LEVELS, level)
 
 
-def heat_legend(peak: int) -> list[int]:
-    """The smallest count of each level 1–HEAT_LEVELS, for the legend."""
-    if peak <= 0:
-        return []
+def heat_legend(peak: int) -> list[tuple[int, int]]:
+    """(level, smallest count shown in it) of each level a count up to
+    `peak` can reach, for the legend; small peaks use only a few levels."""
     out = []
     for level in range(1, HEAT_LEVELS + 1):
-        low = 1 if level == 1 else math.ceil(
-            math.expm1(math.log1p(peak) * (level - 1) / (HEAT_LEVELS - 1)))
-        out.append(max(low, out[-1] + 1 if out else 1))
+        low = max(1, math.floor(math.expm1(math.log1p(peak) * (level - 1) / (HEAT_LEVELS - 1))))
+        while low <= peak and heat_level(low, peak) < level:
+            low += 1
+        if low <= peak and heat_level(low, peak) == level:
+            out.append((level, low))
     return out
 
 

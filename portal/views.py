@@ -127,7 +127,8 @@ def trend(request, *, scope, month, by, tab, heat) -> dict:
             selectors.connection_time_daily(scope=scope, month=month)),
         "roaming_by": by,
         "roaming": roaming,
-        "fig_roaming": charts.roaming_bars(roaming, title),
+        "fig_roaming": charts.roaming_bars(
+            roaming, title, _("Gateway") if by == "gateway" else "VLAN"),
         "fig_flows": charts.roaming_sankey(roaming, _("Roaming flows")),
         "tab": tab,
         "heat": heat,
