@@ -141,3 +141,12 @@ def test_the_otp_page_is_not_stored(alice_client):
 def test_the_login_page_works_for_a_password_holder(client, bob):
     response = client.post("/login/", {"username": "bob", "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_the_admin_speaks_japanese(client, operator, gateway_a):
+    client.force_login(operator)
+    index = client.get("/admin/").content.decode()
+    for name in ("アカウント", "ゲートウェイ", "隔離レコード", "連携サービス", "ログ受信"):
+        assert name in index, name
+    gateways = client.get("/admin/accounts/gateway/").content.decode()
+    assert "初回受信日時" in gateways and "登録日時" in gateways
