@@ -17,7 +17,10 @@ $(VENV)/.installed: pyproject.toml
 
 # Static files are collected with hashed names and pre-compressed (gzip, and
 # brotli when installed): WhiteNoise serves them compressed with a one-year
-# cache, and the portal runs under gunicorn rather than runserver.
+# cache, and the portal runs under gunicorn rather than runserver. DEBUG is
+# off by default because Django writes unhashed static URLs under DEBUG (so
+# nothing could be cached); `make run DEBUG=1` brings tracebacks back.
+DEBUG ?= 0
 STATIC_ENV := STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage \
 	WHITENOISE_USE_FINDERS=0 WHITENOISE_AUTOREFRESH=0
 
@@ -25,7 +28,7 @@ run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
 	$(STATIC_ENV) $(PY) manage.py collectstatic --noinput -v0
-	DEBUG=1 $(STATIC_ENV) PORTAL=$(PORTAL) COLLECTOR=$(COLLECTOR) PY=$(PY) bin/run-all
+	DEBUG=$(DEBUG) $(STATIC_ENV) PORTAL=$(PORTAL) COLLECTOR=$(COLLECTOR) PY=$(PY) bin/run-all
 
 test: venv
 	$(VENV)/bin/ruff check .
