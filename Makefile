@@ -38,9 +38,11 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
-# Compiles every app's catalogue (an app without locale/ is skipped).
+# Compiles every app's catalogue (an app without locale/ is skipped) and the
+# project-wide overrides in locale/.
 messages: venv
 	for dir in */locale; do (cd $$(dirname $$dir) && ../$(PY) ../manage.py compilemessages); done
+	msgfmt --check -o locale/ja/LC_MESSAGES/django.mo locale/ja/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) staticfiles var db.sqlite3*

@@ -150,3 +150,9 @@ def test_the_admin_speaks_japanese(client, operator, gateway_a):
         assert name in index, name
     gateways = client.get("/admin/accounts/gateway/").content.decode()
     assert "初回受信日時" in gateways and "登録日時" in gateways
+
+
+def test_the_user_id_help_does_not_read_like_an_error(client, alice):
+    client.force_login(alice)
+    html = client.get("/manage/users/add/").content.decode()
+    assert "この項目は必須です" not in html and "半角英数字と @ . + - _ で150文字まで。" in html
