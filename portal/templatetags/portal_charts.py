@@ -1,11 +1,13 @@
-"""{% chart "name" figure %}, {% pivot_table %} and the `thousands` filter."""
+"""{% chart "name" figure %} and {% pivot_table %}; `thousands` comes from numbers.py."""
 from django import template
-from django.utils.formats import number_format
 from django.utils.html import escape, format_html, json_script
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from .numbers import thousands
+
 register = template.Library()
+register.filter("thousands", thousands)
 
 
 @register.simple_tag
@@ -20,15 +22,6 @@ def chart(name: str, figure: dict, css: str = "chart"):
         '<div class="{}" id="chart-{}" data-figure="fig-{}"></div>{}',
         css, name, name, json_script(figure, f"fig-{name}"),
     )
-
-
-@register.filter
-def thousands(value) -> str:
-    """1234567 → 1,234,567 (both languages group by three with a comma)."""
-    try:
-        return number_format(int(value), force_grouping=True, use_l10n=False)
-    except (TypeError, ValueError):
-        return value
 
 
 @register.simple_tag

@@ -201,3 +201,15 @@ def test_hover_numbers_have_separators_and_units(browser, site):
     assert "分" in hover
     assert page.locator("#chart-ctime .ytitle").text_content() == "接続時間（分）"
     context.close()
+
+
+def test_the_japanese_header_does_not_break_words_at_1024(browser, site):
+    context, page = open_context(browser, site, lang="ja", width=1024)
+    page.goto(site.url + "/history/login/")
+    broken = page.evaluate("""[...document.querySelectorAll('.topbar a, .topbar button')]
+        .filter(e => e.offsetParent && e.getClientRects().length > 1 ||
+                     e.getBoundingClientRect().height > 40)
+        .map(e => e.textContent.trim())""")
+    assert broken == []
+    assert sideways(page) == 0
+    context.close()

@@ -82,3 +82,11 @@ def test_weekday_rows_read_in_the_ui_language(lang, row):
                                    "weekday-hour")
     assert table["rows"][0]["label"] == row
     assert labels.label("country", "JP", lang).endswith("(JP)")
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_counts_are_grouped_by_three(lang):
+    from portal.templatetags.numbers import thousands
+
+    with translation.override(lang):
+        assert thousands(1234567) == "1,234,567" and thousands(12) == "12"
