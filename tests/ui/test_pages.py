@@ -156,3 +156,8 @@ def test_the_user_id_help_does_not_read_like_an_error(client, alice):
     client.force_login(alice)
     html = client.get("/manage/users/add/").content.decode()
     assert "この項目は必須です" not in html and "半角英数字と @ . + - _ で150文字まで。" in html
+
+
+def test_an_empty_provisioning_history_shows_its_table_and_message(alice_client):
+    html = alice_client.get("/history/provisioning/").content.decode()
+    assert 'id="history"' in html and "対象期間の履歴はありません。" in html and "0件" in html
