@@ -213,3 +213,40 @@ def test_the_japanese_header_does_not_break_words_at_1024(browser, site):
     assert broken == []
     assert sideways(page) == 0
     context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+def test_a_wrong_password_keeps_the_user_id_and_focuses_the_password(browser, site, shots,
+                                                                     width):
+    context = browser.new_context(locale="ja-JP", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{site.url}/login/")
+    page.fill("#id_username", "goldadmin")
+    page.fill("#id_password", "not-the-password")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.locator("#login-error[role=alert]").is_visible()
+    assert page.evaluate("document.activeElement.id") == "id_password"
+    assert page.locator("#id_username").input_value() == "goldadmin"
+    assert sideways(page) == 0
+    page.screenshot(path=str(shots / f"login-error-{width}.png"), full_page=True)
+    context.close()
+
+
+def test_the_operator_home_at_phone_width(browser, site, shots):
+    from accounts.models import User
+
+    User.objects.create_superuser(username="operator", password=PASSWORD, email="o@example.jp")
+    context = browser.new_context(locale="ja-JP", viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(f"{site.url}/login/")
+    page.fill("#id_username", "operator")
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.locator("#tile-quarantine").is_visible() and sideways(page) == 0
+    page.screenshot(path=str(shots / "operator-home-390.png"), full_page=True)
+    page.click("#tile-quarantine")
+    page.wait_for_load_state()
+    assert "/admin/ingest/quarantine/" in page.url
+    context.close()
