@@ -161,3 +161,18 @@ def test_the_user_id_help_does_not_read_like_an_error(client, alice):
 def test_an_empty_provisioning_history_shows_its_table_and_message(alice_client):
     html = alice_client.get("/history/provisioning/").content.decode()
     assert 'id="history"' in html and "対象期間の履歴はありません。" in html and "0件" in html
+
+
+def test_a_dashboard_reads_the_gateway_table_once(client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.portal.conftest import load_worked_month
+
+    _account, user, _index = load_worked_month()
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/syslog/?month=2024-02").status_code == 200
+    gateway_reads = [q["sql"] for q in ctx.captured_queries
+                     if 'FROM "accounts_gateway"' in q["sql"]]
+    assert len(gateway_reads) == 1, gateway_reads
