@@ -31,8 +31,8 @@ def _text(value: str) -> str:
 
 
 def _count_axis(title: str) -> dict:
-    return {"title": {"text": title}, "rangemode": "tozero", "tickformat": ",~f",
-            "separatethousands": True}
+    """A value axis from 0: 1,500 not 1500, and no repeated rounded ticks."""
+    return {"title": {"text": title}, "rangemode": "tozero", "tickformat": ",~f"}
 
 
 def _day_axis() -> dict:
@@ -42,10 +42,11 @@ def _day_axis() -> dict:
 def _layout(title: str, **extra) -> dict:
     layout = {
         "title": {"text": title, "font": {"size": 15}},
-        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 60},
         "hovermode": "closest",
-        "legend": {"orientation": "h", "y": -0.25},
-        "height": 320,
+        # Under the axis title, so a phone-wide chart keeps both readable.
+        "legend": {"orientation": "h", "y": -0.3, "yanchor": "top"},
+        "height": 340,
         "separators": ".,",
     }
     layout.update(extra)
@@ -104,8 +105,7 @@ def connection_time(data: dict) -> dict:
         "data": [trace(_("Maximum connection time"), "max_seconds", RED),
                  trace(_("Average connection time"), "avg_seconds", BLUE)],
         "layout": _layout(title, xaxis=_day_axis(),
-                          yaxis={**_count_axis(_("Connection time (minutes)")),
-                                 "tickformat": ",~f"}),
+                          yaxis=_count_axis(_("Connection time (minutes)"))),
     }
 
 
@@ -226,7 +226,7 @@ def system_series(data: dict) -> list[tuple[str, dict]]:
                       + suffix + "<extra></extra>"}
                      for key, name, color in series],
             "layout": _layout(title, xaxis=_day_axis(),
-                              yaxis={**_count_axis(axis), "tickformat": fmt + "~f"}),
+                              yaxis=_count_axis(axis)),
         }
 
     return [
