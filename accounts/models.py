@@ -52,10 +52,12 @@ class Account(models.Model):
         _("account ID"), max_length=16, unique=True, validators=[account_id_validator]
     )
     name = models.CharField(_("name"), max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["account_id"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.name}"
@@ -75,7 +77,8 @@ class Gateway(models.Model):
         _("gateway ID"), max_length=64, unique=True, validators=[gateway_id_validator]
     )
     account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="gateways"
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="gateways",
+        verbose_name=_("account"),
     )
     label = models.CharField(_("label"), max_length=200, blank=True)
     allowed_cidrs = models.TextField(
@@ -84,13 +87,15 @@ class Gateway(models.Model):
         validators=[validate_cidr_list],
         help_text=_("Comma-separated; empty accepts any source."),
     )
-    first_seen_at = models.DateTimeField(auto_now_add=True)
-    registered_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(_("first seen at"), auto_now_add=True)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
 
     objects = GatewayQuerySet.as_manager()
 
     class Meta:
         ordering = ["gateway_id"]
+        verbose_name = _("gateway")
+        verbose_name_plural = _("gateways")
 
     def __str__(self) -> str:
         return self.gateway_id

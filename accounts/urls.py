@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.cache import never_cache
 
 from .views import auth, me, orgs, security, tokens, users
 
@@ -8,7 +9,8 @@ urlpatterns = [
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
     path("me/", me.my_settings, name="me"),
-    path("me/otp/", auth.otp_setup, name="otp-setup"),
+    # no-store: the page shows the TOTP secret (SPEC §9).
+    path("me/otp/", never_cache(auth.otp_setup), name="otp-setup"),
     path("me/tokens/", tokens.my_tokens, name="my-tokens"),
     path("password/set/<uidb64>/<token>/", me.password_reset_confirm,
          name="password-reset-confirm"),

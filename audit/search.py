@@ -89,8 +89,11 @@ class HistorySearchForm(forms.Form):
             self.fields["service"].choices = self.service_choices()
         if not self.result_choices:
             del self.fields["result"]
+        # min/max keep the browser's calendar inside the period rule below.
+        earliest, latest = period_limits(self.today)
+        limits = {"type": "date", "min": earliest.isoformat(), "max": latest.isoformat()}
         for name in ("from", "to"):
-            self.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            self.fields[name].widget = forms.DateInput(attrs=limits, format="%Y-%m-%d")
 
     def clean_sort(self) -> str:
         value = self.cleaned_data.get("sort") or self.default_sort
@@ -134,7 +137,8 @@ def bind_search_form(form_cls: type[HistorySearchForm], params, *, today: date |
     today = today or today_jst()
     data = params.copy()
     # Scripts may name results and kinds by their Japanese labels as well.
-    aliases = {label: code for code, label in form_cls.result_choices}
+    aliases = {str(label): code for code, label in form_cls.result_choices}
+    aliases.update(getattr(form_cls, "result_aliases", {}))
     data.setlist("result", [aliases.get(v, v) for v in data.getlist("result")])
     if data.get("kind") and form_cls.kind_aliases is not None:
         data["kind"] = form_cls.kind_aliases().get(data["kind"], data["kind"])

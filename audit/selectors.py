@@ -3,7 +3,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.access import history_visible
 
-from . import kinds
+from . import display, kinds
 from .models import LoginHistory, OperationHistory
 from .search import HistorySearchForm, period_bounds
 
@@ -32,7 +32,7 @@ def login_history_search(*, user, form: HistorySearchForm, own_only: bool = Fals
 def operation_history_search(*, user, form: HistorySearchForm) -> QuerySet:
     """Operation history rows for a valid OperationSearchForm, sorted as asked."""
     start, end = period_bounds(form)
-    qs = history_scope(OperationHistory.objects.all(), user=user)
+    qs = display.order_by_kind_name(history_scope(OperationHistory.objects.all(), user=user))
     qs = _text(qs.filter(at__gte=start, at__lt=end), form.cleaned_data.get("q", ""))
     if form.cleaned_data.get("kind"):
         qs = qs.filter(kind__in=kinds.kind_codes(form.cleaned_data["kind"]))

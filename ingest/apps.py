@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IngestConfig(AppConfig):
     name = "ingest"
-    verbose_name = "Ingest"
+    verbose_name = _("Ingest")

@@ -186,7 +186,8 @@ class Quarantine(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        verbose_name_plural = "quarantine"
+        verbose_name = _("quarantined record")
+        verbose_name_plural = _("quarantine")
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M:%S} {self.peer}: {self.reason}"

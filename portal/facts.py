@@ -17,12 +17,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 
 from django.db import connection
 
 from ingest.models import LOG_MODELS
 
-Fact = tuple[str, date, str, str, int, int, int]
+
+class Fact(NamedTuple):
+    """``(family, day, k1, k2, n, s, m)`` of the module docstring, by name.
+    The queries below build plain tuples in this order (rollups store them
+    so); the selectors read them through `Fact._make`. What `n` and `s` count
+    depends on the family (e.g. conn: records, distinct MACs; ctime: MACs,
+    seconds; roaming: connected, left)."""
+
+    family: str
+    day: date
+    k1: str
+    k2: str
+    n: int
+    s: int
+    m: int  # a maximum, not a sum
 
 # group → the log type whose rows it reads.
 GROUP_SOURCE: dict[str, str] = {

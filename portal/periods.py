@@ -38,6 +38,11 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
     @property
+    def display(self) -> str:
+        """2024/02: how the UI writes a month (the URL and API keep 2024-02)."""
+        return f"{self.year}/{self.month:02d}"
+
+    @property
     def compact(self) -> str:
         """YYYYMM, as in download file names."""
         return f"{self.year:04d}{self.month:02d}"

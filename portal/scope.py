@@ -26,6 +26,9 @@ class Scope:
     account: Account
     gateway: Gateway | None
     gateway_pks: tuple[int, ...]
+    # All of the account's gateways, by ID: the device selector uses them, so
+    # a page reads the gateway table once.
+    gateways: tuple[Gateway, ...] = ()
 
     @property
     def key(self) -> str:
@@ -51,12 +54,12 @@ def gateway_signature(pks) -> str:
 def scope_resolve(*, account: Account, gateway_id: str | None) -> Scope:
     """The scope for an account and an optional gateway ID. Another account's
     gateway is reported exactly like one that does not exist."""
-    gateways = list(Gateway.objects.for_account(account).order_by("gateway_id"))
+    gateways = tuple(account_gateways(account=account))
     if not gateway_id:
-        return Scope(account, None, tuple(g.pk for g in gateways))
+        return Scope(account, None, tuple(g.pk for g in gateways), gateways)
     for g in gateways:
         if g.gateway_id == gateway_id:
-            return Scope(account, g, (g.pk,))
+            return Scope(account, g, (g.pk,), gateways)
     raise ParamError("gateway", _("unknown gateway"))
 
 

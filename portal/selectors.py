@@ -14,8 +14,9 @@ from django.db import connection
 from django.db.models import Max, Min
 
 from ingest.models import LOG_MODELS, time_field
-from logformats import codes
 
+from . import labels
+from .facts import Fact
 from .periods import JST, Month
 from .rollups import family_facts
 from .scope import Scope
@@ -29,18 +30,18 @@ ROAMING_BY = ("gateway", "vlan")
 DIMENSIONS = ("device", "browser", "os", "country", "language", "age", "gender",
               "auth_method", "openid")
 CONTROL_KINDS = {"0": "session", "1": "spam", "2": "bandwidth"}
-# SPEC §3 spells the age bands with an en dash; logformats uses 〜.
-_LABEL_TABLES = {
-    "gender": "gender", "auth_method": "auth_method", "openid": "openid_provider",
-    "age": "age_band",
-}
 
 
-def _daily(scope: Scope, family: str, month: Month):
+def _facts(scope: Scope, family: str, month: Month) -> list[Fact]:
+    """The month's facts of one family, read by name rather than by index."""
+    return [Fact._make(f) for f in family_facts(scope=scope, family=family, month=month)]
+
+
+def _daily(scope: Scope, family: str, month: Month) -> dict:
     """day → list of facts of that day."""
     out = defaultdict(list)
-    for f in family_facts(scope=scope, family=family, month=month):
-        out[f[1]].append(f)
+    for f in _facts(scope, family, month):
+        out[f.day].append(f)
     return out
 
 
@@ -49,8 +50,8 @@ def connections_daily(*, scope: Scope, month: Month) -> dict:
     by_day = _daily(scope, "conn", month)
     days = []
     for d in month.days():
-        n = sum(f[4] for f in by_day.get(d, ()))
-        u = sum(f[5] for f in by_day.get(d, ()))
+        n = sum(f.n for f in by_day.get(d, ()))
+        u = sum(f.s for f in by_day.get(d, ()))
         days.append({"date": d.isoformat(), "connections": n, "unique_terminals": u})
     return {"days": days}
 
@@ -62,11 +63,11 @@ def connection_time_daily(*, scope: Scope, month: Month) -> dict:
     days = []
     for d in month.days():
         fs = by_day.get(d, ())
-        macs, total = sum(f[4] for f in fs), sum(f[5] for f in fs)
+        macs, total = sum(f.n for f in fs), sum(f.s for f in fs)
         days.append({
             "date": d.isoformat(),
             "avg_seconds": total / macs if macs else 0,
-            "max_seconds": max((f[6] for f in fs), default=0),
+            "max_seconds": max((f.m for f in fs), default=0),
         })
     return {"days": days}
 
@@ -75,12 +76,12 @@ def roaming(*, scope: Scope, month: Month, by: str) -> dict:
     """Connected / left per key and the flows between keys (SPEC §4)."""
     family = "rg" if by == "gateway" else "rv"
     nodes: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for _f, _d, k, _k2, n, s, _m in family_facts(scope=scope, family=family, month=month):
-        nodes[k][0] += n
-        nodes[k][1] += s
+    for f in _facts(scope, family, month):
+        nodes[f.k1][0] += f.n
+        nodes[f.k1][1] += f.s
     flows: dict[tuple[str, str], int] = defaultdict(int)
-    for _f, _d, a, b, n, _s, _m in family_facts(scope=scope, family=family + "f", month=month):
-        flows[(a, b)] += n
+    for f in _facts(scope, family + "f", month):
+        flows[(f.k1, f.k2)] += f.n
     return {
         "rows": [{"key": k, "connected": c, "left": left}
                  for k, (c, left) in sorted(nodes.items())],
@@ -100,17 +101,17 @@ def connection_pivot(*, scope: Scope, month: Month, view: str) -> dict:
     if view == "day-hour":
         rows = [d.isoformat() for d in month.days()]
         columns: list = list(range(24))
-        for _f, d, h, _k2, n, _s, _m in family_facts(scope=scope, family="hour", month=month):
-            cells[(d.isoformat(), int(h))] += n
+        for f in _facts(scope, "hour", month):
+            cells[(f.day.isoformat(), int(f.k1))] += f.n
     elif view == "weekday-hour":
         rows = [f"{w} {h:02d}" for w in WEEKDAYS for h in range(24)]
         columns = DEMOGRAPHIC_COLUMNS
-        for _f, d, h, k2, n, _s, _m in family_facts(scope=scope, family="hour", month=month):
-            cells[(f"{WEEKDAYS[d.weekday()]} {h}", _demographic_column(k2))] += n
+        for f in _facts(scope, "hour", month):
+            cells[(f"{WEEKDAYS[f.day.weekday()]} {f.k1}", _demographic_column(f.k2))] += f.n
     else:  # country / language
         columns = DEMOGRAPHIC_COLUMNS
-        for _f, _d, k1, k2, n, _s, _m in family_facts(scope=scope, family=view, month=month):
-            cells[(k1, _demographic_column(k2))] += n
+        for f in _facts(scope, view, month):
+            cells[(f.k1, _demographic_column(f.k2))] += f.n
         present = {r for r, _c in cells}
         rows = sorted(present - {""}) + ([""] if "" in present else [])
     return {
@@ -120,29 +121,20 @@ def connection_pivot(*, scope: Scope, month: Month, view: str) -> dict:
     }
 
 
-def label(dimension: str, key: str, lang: str) -> str:
-    """Display label of a distribution key; country and language keep their
-    codes (names are added by the charts)."""
-    table = _LABEL_TABLES.get(dimension)
-    if table:
-        return codes.label(table, key, lang)
-    return key if key else codes.UNKNOWN[lang[:2] == "en"]
-
-
 def distribution(*, scope: Scope, month: Month, dimension: str, lang: str = "ja") -> dict:
     """Auth records per value of one dimension, count desc then key asc."""
     counts: dict[str, int] = defaultdict(int)
     if dimension in ("age", "gender"):
-        for _f, _d, _h, k2, n, _s, _m in family_facts(scope=scope, family="hour", month=month):
-            g, _, a = k2.partition("/")
-            counts[a if dimension == "age" else g] += n
+        for f in _facts(scope, "hour", month):
+            g, _, a = f.k2.partition("/")
+            counts[a if dimension == "age" else g] += f.n
     else:
-        for _f, _d, k1, _k2, n, _s, _m in family_facts(scope=scope, family=dimension,
-                                                        month=month):
-            counts[k1] += n
+        for f in _facts(scope, dimension, month):
+            counts[f.k1] += f.n
     items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return {"items": [{"key": k, "label": label(dimension, k, lang), "count": n}
-                      for k, n in items if n]}
+    # The API keeps country and language codes; the charts add their names.
+    return {"items": [{"key": k, "label": labels.label(dimension, k, lang, names=False),
+                       "count": n} for k, n in items if n]}
 
 
 def control_daily(*, scope: Scope, month: Month) -> dict:
@@ -152,8 +144,8 @@ def control_daily(*, scope: Scope, month: Month) -> dict:
     for d in month.days():
         row = {"date": d.isoformat(), "session": 0, "spam": 0, "bandwidth": 0}
         for f in by_day.get(d, ()):
-            if f[2] in CONTROL_KINDS:
-                row[CONTROL_KINDS[f[2]]] += f[4]
+            if f.k1 in CONTROL_KINDS:
+                row[CONTROL_KINDS[f.k1]] += f.n
         days.append(row)
     return {"days": days}
 
@@ -165,11 +157,11 @@ def system_series_daily(*, scope: Scope, month: Month) -> dict:
               "tx": ("traffic", "tx"), "users": ("activeuser", "users")}
     acc: dict[str, dict] = {}
     for family in ("session", "traffic", "activeuser"):
-        for _f, d, key, _k2, n, s, m in family_facts(scope=scope, family=family, month=month):
-            slot = acc.setdefault(key, {}).setdefault(d, [0, 0, 0])
-            slot[0] += n
-            slot[1] += s
-            slot[2] = max(slot[2], m)
+        for f in _facts(scope, family, month):
+            slot = acc.setdefault(f.k1, {}).setdefault(f.day, [0, 0, 0])
+            slot[0] += f.n
+            slot[1] += f.s
+            slot[2] = max(slot[2], f.m)
     days = []
     for d in month.days():
         row: dict = {"date": d.isoformat()}

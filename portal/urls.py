@@ -6,6 +6,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("syslog/", views.summary, name="summary"),
     path("syslog/trend/", views.trend, name="connection-trend"),
     path("syslog/users/", views.users, name="user-distribution"),

@@ -9,8 +9,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,7 @@ from . import charts, selectors
 from .params import choice_param, month_param, scope_param
 from .periods import Month
 from .rollups import facts_cache
-from .scope import ParamError, account_gateways
+from .scope import ParamError
 
 LOG_TYPE_NAMES = {
     "auth": gettext_lazy("Authentication log"), "active": gettext_lazy("Active connection log"),
@@ -34,6 +35,12 @@ LOG_TYPE_NAMES = {
 def home(request: HttpRequest) -> HttpResponse:
     """Portal home with the シスログ＠Cloud entry (manual §2.1)."""
     return render(request, "portal/home.html")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico before reading any page (and for CSVs and
+    JSON, which have no <link rel=icon>): send them to the static icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 def dashboard(template: str, params: dict | None = None):
@@ -68,7 +75,7 @@ def dashboard(template: str, params: dict | None = None):
                 "month": month,
                 "months": choices,
                 "has_data": month in months,
-                "gateways": account_gateways(account=request.account),
+                "gateways": scope.gateways,
                 "query": urlencode(query),
                 "screen": build.__name__,
             }
@@ -101,8 +108,12 @@ def summary(request, *, scope, month) -> dict:
     }
 
 
-@dashboard("portal/trend.html", {"by": (selectors.ROAMING_BY, "gateway")})
-def trend(request, *, scope, month, by) -> dict:
+# The pivot tab and the 色を表示 toggle live in the URL, so a month or device
+# change, a reload or a shared link keeps them.
+@dashboard("portal/trend.html", {"by": (selectors.ROAMING_BY, "gateway"),
+                                 "tab": (selectors.PIVOT_VIEWS, "day-hour"),
+                                 "heat": (("0", "1"), "0")})
+def trend(request, *, scope, month, by, tab, heat) -> dict:
     """§4: connections, connection time, roaming, the four pivots."""
     roaming = selectors.roaming(scope=scope, month=month, by=by)
     title = _("Roaming by gateway") if by == "gateway" else _("Roaming by VLAN")
@@ -116,39 +127,15 @@ def trend(request, *, scope, month, by) -> dict:
             selectors.connection_time_daily(scope=scope, month=month)),
         "roaming_by": by,
         "roaming": roaming,
-        "fig_roaming": charts.roaming_bars(roaming, title),
+        "fig_roaming": charts.roaming_bars(
+            roaming, title, _("Gateway") if by == "gateway" else "VLAN"),
         "fig_flows": charts.roaming_sankey(roaming, _("Roaming flows")),
-        "pivots": [(view, name, _pivot_table(
+        "tab": tab,
+        "heat": heat,
+        "pivots": [(view, name, charts.pivot_table(
             selectors.connection_pivot(scope=scope, month=month, view=view), view))
             for view, name in tabs],
     }
-
-
-def _pivot_table(pivot: dict, view: str) -> dict:
-    """Header labels and rows with a row total, for the pivot templates."""
-    lang = get_language()
-    columns = pivot["columns"]
-    if view == "day-hour":
-        headers = [f"{c}" for c in columns]
-    else:
-        headers = [_demographic_header(c, lang) for c in columns]
-    rows = []
-    for key, cells in zip(pivot["rows"], pivot["cells"], strict=True):
-        if view in ("country", "language"):
-            name = logformats.codes.label(view, key, lang)
-            label = f"{name} ({key})" if key and name != key else name
-        else:
-            label = key
-        rows.append({"label": label, "cells": cells, "total": sum(cells)})
-    peak = max((max(r["cells"]) for r in rows if r["cells"]), default=0)
-    return {"headers": headers, "rows": rows, "peak": peak}
-
-
-def _demographic_header(column: str, lang: str) -> str:
-    g, _slash, a = column.partition("/")
-    gender = logformats.codes.label("gender", g, lang)
-    age = selectors.label("age", a, lang)
-    return f"{gender} {age}"
 
 
 @dashboard("portal/users.html")

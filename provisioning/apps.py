@@ -3,6 +3,7 @@ import os
 from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 @checks.register(checks.Tags.security, deploy=True)
@@ -20,7 +21,7 @@ def encryption_key_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
 
 class ProvisioningConfig(AppConfig):
     name = "provisioning"
-    verbose_name = "SCIM provisioning"
+    verbose_name = _("SCIM provisioning")
 
     def ready(self) -> None:
         from accounts.signals import organisations_changed, user_changed

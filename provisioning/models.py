@@ -27,11 +27,13 @@ class ConnectedService(models.Model):
         "accounts.Organisation", blank=True, related_name="connected_services",
         verbose_name=_("organisations to sync"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "id"]
+        verbose_name = _("connected service")
+        verbose_name_plural = _("connected services")
         constraints = [
             models.UniqueConstraint(fields=["account", "name"], name="service_name_per_account")
         ]

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "accounts",
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "audit",
     "provisioning",
     "alerts",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -50,10 +52,13 @@ MIDDLEWARE = [
     "accounts.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "syslogcloud.urls"
 WSGI_APPLICATION = "syslogcloud.wsgi.application"
+# Forms render through templates/django/forms/ (one form style everywhere).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {
@@ -140,7 +145,26 @@ STORAGES = {
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
+WHITENOISE_AUTOREFRESH = env.bool("WHITENOISE_AUTOREFRESH", default=DEBUG)
+
+# --- Content-Security-Policy (SPEC §9): scripts only from our own static files ---
+# Every page script lives in static/js; no inline <script> or on*= handler.
+# Styles keep 'unsafe-inline' because plotly.js injects its own <style> rules.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- E-mail: console in development, SMTP via EMAIL_URL in production ---
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -2,6 +2,8 @@
 from django import template
 from django.utils.html import format_html
 
+from audit import display
+
 register = template.Library()
 
 
@@ -35,3 +37,15 @@ def query_string(context) -> str:
     """The current search without page/sort, for the CSV link."""
     params = context["request"].GET.copy()
     return params.urlencode()
+
+
+@register.filter
+def kind_name(code: str) -> str:
+    """The kind's label in the reader's language (audit.display)."""
+    return display.kind_name(code)
+
+
+@register.filter
+def result_name(code: str) -> str:
+    """The login result in the reader's language (audit.display)."""
+    return display.result_name(code)

@@ -18,8 +18,10 @@ def test_japanese_is_the_default_and_english_translates_labels(alice_client, ali
         en = alice_client.get("/history/login/").content.decode()
     assert "ログイン履歴" in ja and "対象期間" in ja and "検索" in ja
     assert "Login history" in en and "Period" in en and ">Search<" in en
-    # Results and details are data: the manual's Japanese in both languages.
-    assert "パスワード認証失敗[192.0.2.1 Windows 10]" in en and "ログインNG" in en
+    # Details are data (the manual's Japanese in both languages); the result
+    # is UI wording and follows the language (issue 11 item 4).
+    assert "パスワード認証失敗[192.0.2.1 Windows 10]" in en and "ログインNG" in ja
+    assert ">Login failed<" in en and "ログインNG" not in en
 
 
 def test_the_screen_runs_a_fixed_number_of_queries(alice_client, alice, login_row,

@@ -54,10 +54,16 @@ def test_an_unknown_kind_is_400(alice_client, ops):
     assert screen.status_code == 400
 
 
-def test_sort_by_kind(alice_client, ops):
+def test_sort_by_kind_follows_the_label_shown(alice_client, ops):
+    """ユーザ追加 < 代表管理者変更 < 組織管理 by the labels; by the internal
+    codes (org_manage < representative_change < user_add) it was reversed."""
     with time_machine.travel(NOW):
         body = alice_client.get(URL, {"sort": "kind"}).content.decode()
-    assert body.index("組織「営業部」") < body.index("ユーザ「u01」")  # org_manage < user_add
+        desc = alice_client.get(URL, {"sort": "-kind"}).content.decode()
+    details = ("ユーザ「u01」", "代表管理者を変更しました。", "組織「営業部」")
+    positions = [body.index(t) for t in details]
+    assert positions == sorted(positions)
+    assert desc.index("組織「営業部」") < desc.index("ユーザ「u01」")
 
 
 def test_json_rows(alice_client, ops):

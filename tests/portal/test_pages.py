@@ -49,7 +49,7 @@ def test_screens_render_the_worked_month(client, worked_month, path):
     assert '<option value="PCGOLD001" selected>' in html
     assert '<option value="2024-02" selected>' in html
     assert 'href="/syslog/trend/?month=2024-02&amp;gateway=PCGOLD001"' in html
-    assert "plotly-4.1.1.min.js" in html and "cdn" not in html.lower()
+    assert "plotly-custom-4.1.1.min.js" in html and "cdn" not in html.lower()
 
 
 def test_summary_embeds_the_same_numbers_as_the_api(client, worked_month):

@@ -1,0 +1,100 @@
+"""What the history screens show for stored codes, in the reader's language.
+
+The manual's Japanese wording (audit.texts, audit.kinds) stays the data: it
+is stored, exported to CSV and answered by the API exactly as the manual
+words it. The English UI shows these names instead. A test asserts that every
+kind, category and result has one.
+"""
+from django.db.models import Case, CharField, F, QuerySet, Value, When
+from django.utils.functional import lazy
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from . import kinds, texts
+
+RESULT_NAMES_EN = {
+    texts.RESULT_SUCCESS: "Login succeeded",
+    texts.RESULT_NG: "Login failed",
+    texts.RESULT_LOCK: "Account locked",
+}
+
+CATEGORY_NAMES_EN = {
+    "user": "User management", "org": "Organisation management", "sso": "SSO",
+    "security": "Security", "self": "Changes by the user",
+    "representative": "Representative admin change", "ad": "Active Directory settings",
+    "platform": "Gateway and account management", "session": "Logout",
+    "service": "Service integration",
+}
+
+KIND_NAMES_EN = {
+    "user_add": "User added", "password_reset": "Password reset",
+    "user_status": "User status change", "user_update": "User information change",
+    "user_bulk": "User bulk processing", "user_delete": "User deleted",
+    "user_service_add": "Service registered for a user",
+    "user_service_update": "User's service information change",
+    "user_service_remove": "Service unregistered for a user",
+    "fido_authenticator": "FIDO authenticator management",
+    "org_manage": "Organisation management", "org_bulk": "Organisation bulk processing",
+    "lineworks_org": "LINE WORKS organisation sync", "sso_setting": "SSO settings",
+    "sso_service_add": "SSO service added", "sso_icon": "SSO icon pressed",
+    "sso_mail_start": "User SSO start (by e-mail)", "login_condition": "Login conditions",
+    "browser_request_review": "Browser restriction request review",
+    "browser_request": "Browser request", "inhouse_ip": "In-house IP address settings",
+    "password_strength": "Password strength settings", "fido_setting": "FIDO settings",
+    "notification_email": "Notification e-mail change", "password_change": "Password change",
+    "otp_reset": "One-time password reset",
+    "basicpack_mail": "Basic Pack Plus exclusion notice settings",
+    "credential_setup": "Credential set-up", "representative_change": "Representative admin change",
+    "external_idp": "External IdP settings", "account_add": "Account registered",
+    "gateway_register": "Gateway registered", "gateway_update": "Gateway information change",
+    "logout": "Logout", "scim_service_add": "Connected service registered",
+    "scim_service_update": "Connected service change",
+    "scim_service_remove": "Connected service removed",
+}
+
+
+def _english() -> bool:
+    return (get_language() or "ja")[:2] == "en"
+
+
+def result_name(code: str) -> str:
+    """ログイン成功 / Login succeeded."""
+    if _english() and code in RESULT_NAMES_EN:
+        return RESULT_NAMES_EN[code]
+    return texts.RESULTS.get(code, code)
+
+
+def kind_name(code: str) -> str:
+    """ユーザ追加 / User added (the raw code when unknown)."""
+    if _english() and code in KIND_NAMES_EN:
+        return KIND_NAMES_EN[code]
+    return kinds.kind_label(code)
+
+
+def category_name(category: str) -> str:
+    if _english() and category in CATEGORY_NAMES_EN:
+        return CATEGORY_NAMES_EN[category]
+    return kinds.CATEGORIES.get(category, category)
+
+
+result_name_lazy = lazy(result_name, str)
+
+
+def kind_choices() -> list[tuple[str, object]]:
+    """The kind drop-down in the reader's language: per category, the whole
+    category then its kinds."""
+    groups: list[tuple[str, object]] = [("", _("Any"))]
+    for cat in kinds.CATEGORIES:
+        members = [(k.code, kind_name(k.code)) for k in kinds.KINDS if k.category == cat]
+        if members:
+            name = category_name(cat)
+            groups.append((name, [(f"cat:{cat}", name), *members]))
+    return groups
+
+
+def order_by_kind_name(qs: QuerySet) -> QuerySet:
+    """Annotates `kind_name` (the label shown) so that sorting by 種別 follows
+    what the reader sees, not the internal code."""
+    return qs.annotate(kind_name=Case(
+        *[When(kind=k.code, then=Value(kind_name(k.code))) for k in kinds.KINDS],
+        default=F("kind"), output_field=CharField()))
