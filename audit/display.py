@@ -26,31 +26,6 @@ CATEGORY_NAMES_EN = {
     "service": "Service integration",
 }
 
-KIND_NAMES_EN = {
-    "user_add": "User added", "password_reset": "Password reset",
-    "user_status": "User status change", "user_update": "User information change",
-    "user_bulk": "User bulk processing", "user_delete": "User deleted",
-    "user_service_add": "Service registered for a user",
-    "user_service_update": "User's service information change",
-    "user_service_remove": "Service unregistered for a user",
-    "fido_authenticator": "FIDO authenticator management",
-    "org_manage": "Organisation management", "org_bulk": "Organisation bulk processing",
-    "lineworks_org": "LINE WORKS organisation sync", "sso_setting": "SSO settings",
-    "sso_service_add": "SSO service added", "sso_icon": "SSO icon pressed",
-    "sso_mail_start": "User SSO start (by e-mail)", "login_condition": "Login conditions",
-    "browser_request_review": "Browser restriction request review",
-    "browser_request": "Browser request", "inhouse_ip": "In-house IP address settings",
-    "password_strength": "Password strength settings", "fido_setting": "FIDO settings",
-    "notification_email": "Notification e-mail change", "password_change": "Password change",
-    "otp_reset": "One-time password reset",
-    "basicpack_mail": "Basic Pack Plus exclusion notice settings",
-    "credential_setup": "Credential set-up", "representative_change": "Representative admin change",
-    "external_idp": "External IdP settings", "account_add": "Account registered",
-    "gateway_register": "Gateway registered", "gateway_update": "Gateway information change",
-    "logout": "Logout", "scim_service_add": "Connected service registered",
-    "scim_service_update": "Connected service change",
-    "scim_service_remove": "Connected service removed",
-}
 
 
 def _english() -> bool:
@@ -66,9 +41,10 @@ def result_name(code: str) -> str:
 
 def kind_name(code: str) -> str:
     """ユーザ追加 / User added (the raw code when unknown)."""
-    if _english() and code in KIND_NAMES_EN:
-        return KIND_NAMES_EN[code]
-    return kinds.kind_label(code)
+    kind = kinds.BY_CODE.get(code)
+    if kind is None:
+        return code
+    return kind.en if _english() else kind.label
 
 
 def category_name(category: str) -> str:

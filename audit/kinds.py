@@ -16,6 +16,7 @@ class Kind:
     code: str
     label: str  # 種別 as the manual words it
     category: str  # a key of CATEGORIES
+    en: str  # the name the English UI shows (the stored data stays Japanese)
 
 
 # Category code -> label, in the manual's order (§1.2.1), then the portal's own.
@@ -33,50 +34,50 @@ CATEGORIES: dict[str, str] = {
 }
 
 KINDS: list[Kind] = [
-    Kind("user_add", "ユーザ追加", "user"),  # 3.2.1
-    Kind("password_reset", "パスワード再設定", "user"),  # 3.2.2
-    Kind("user_status", "ユーザステータス変更", "user"),  # 3.2.3
-    Kind("user_update", "ユーザ情報変更", "user"),  # 3.2.4
-    Kind("user_bulk", "ユーザー一括処理", "user"),  # 3.2.5
-    Kind("user_delete", "ユーザ削除", "user"),  # 3.2.6
-    Kind("user_service_add", "ユーザへサービス登録", "user"),  # 3.2.7
-    Kind("user_service_update", "ユーザのサービス情報変更", "user"),  # 3.2.8
-    Kind("user_service_remove", "ユーザのサービス登録解除", "user"),  # 3.2.9
-    Kind("fido_authenticator", "FIDO認証器管理", "user"),  # 3.2.10
-    Kind("org_manage", "組織管理", "org"),  # 3.2.11
-    Kind("org_bulk", "組織一括処理", "org"),  # 3.2.12
-    Kind("lineworks_org", "LINE WORKS組織連携", "org"),  # 3.2.13
-    Kind("sso_setting", "SSO設定", "sso"),  # 3.2.14
-    Kind("sso_service_add", "SSOサービス追加", "sso"),  # 3.2.15
-    Kind("sso_icon", "SSOアイコン押下", "sso"),  # 3.2.16
-    Kind("sso_mail_start", "ユーザSSO利用開始（メール経由）", "sso"),  # 3.2.17
-    Kind("login_condition", "ログイン条件", "security"),  # 3.2.18
-    Kind("browser_request_review", "ブラウザ制限 申請処理", "security"),  # 3.2.19
-    Kind("browser_request", "ブラウザ申請", "security"),  # 3.2.20
-    Kind("inhouse_ip", "社内IPアドレス設定", "security"),  # 3.2.21
-    Kind("password_strength", "パスワード強度設定", "security"),  # 3.2.22
-    Kind("fido_setting", "FIDO設定", "security"),  # 3.2.23
-    Kind("api_token", "APIトークン管理", "security"),  # the portal's own
-    Kind("notification_email", "通知先メールアドレス変更", "self"),  # 3.2.24
-    Kind("password_change", "パスワード変更", "self"),  # 3.2.25
-    Kind("otp_reset", "ワンタイムパスワード再設定", "self"),  # 3.2.26
-    Kind("basicpack_mail", "ベーシックパックプラス適用対象外通知メール設定", "self"),  # 3.2.27
-    Kind("credential_setup", "認証情報設定", "self"),  # 3.2.28
-    Kind("representative_change", "代表管理者変更", "representative"),  # 3.2.29
-    Kind("external_idp", "外部IdP関連設定", "ad"),  # 3.2.30
+    Kind("user_add", "ユーザ追加", "user", "User added"),  # 3.2.1
+    Kind("password_reset", "パスワード再設定", "user", "Password reset"),  # 3.2.2
+    Kind("user_status", "ユーザステータス変更", "user", "User status change"),  # 3.2.3
+    Kind("user_update", "ユーザ情報変更", "user", "User information change"),  # 3.2.4
+    Kind("user_bulk", "ユーザー一括処理", "user", "User bulk processing"),  # 3.2.5
+    Kind("user_delete", "ユーザ削除", "user", "User deleted"),  # 3.2.6
+    Kind("user_service_add", "ユーザへサービス登録", "user", "Service registered for a user"),  # 3.2.7
+    Kind("user_service_update", "ユーザのサービス情報変更", "user", "User's service information change"),  # 3.2.8
+    Kind("user_service_remove", "ユーザのサービス登録解除", "user", "Service unregistered for a user"),  # 3.2.9
+    Kind("fido_authenticator", "FIDO認証器管理", "user", "FIDO authenticator management"),  # 3.2.10
+    Kind("org_manage", "組織管理", "org", "Organisation management"),  # 3.2.11
+    Kind("org_bulk", "組織一括処理", "org", "Organisation bulk processing"),  # 3.2.12
+    Kind("lineworks_org", "LINE WORKS組織連携", "org", "LINE WORKS organisation sync"),  # 3.2.13
+    Kind("sso_setting", "SSO設定", "sso", "SSO settings"),  # 3.2.14
+    Kind("sso_service_add", "SSOサービス追加", "sso", "SSO service added"),  # 3.2.15
+    Kind("sso_icon", "SSOアイコン押下", "sso", "SSO icon pressed"),  # 3.2.16
+    Kind("sso_mail_start", "ユーザSSO利用開始（メール経由）", "sso", "User SSO start (by e-mail)"),  # 3.2.17
+    Kind("login_condition", "ログイン条件", "security", "Login conditions"),  # 3.2.18
+    Kind("browser_request_review", "ブラウザ制限 申請処理", "security", "Browser restriction request review"),  # 3.2.19
+    Kind("browser_request", "ブラウザ申請", "security", "Browser request"),  # 3.2.20
+    Kind("inhouse_ip", "社内IPアドレス設定", "security", "In-house IP address settings"),  # 3.2.21
+    Kind("password_strength", "パスワード強度設定", "security", "Password strength settings"),  # 3.2.22
+    Kind("fido_setting", "FIDO設定", "security", "FIDO settings"),  # 3.2.23
+    Kind("api_token", "APIトークン管理", "security", "API token management"),  # the portal's own
+    Kind("notification_email", "通知先メールアドレス変更", "self", "Notification e-mail change"),  # 3.2.24
+    Kind("password_change", "パスワード変更", "self", "Password change"),  # 3.2.25
+    Kind("otp_reset", "ワンタイムパスワード再設定", "self", "One-time password reset"),  # 3.2.26
+    Kind("basicpack_mail", "ベーシックパックプラス適用対象外通知メール設定", "self", "Basic Pack Plus exclusion notice settings"),  # 3.2.27
+    Kind("credential_setup", "認証情報設定", "self", "Credential set-up"),  # 3.2.28
+    Kind("representative_change", "代表管理者変更", "representative", "Representative admin change"),  # 3.2.29
+    Kind("external_idp", "外部IdP関連設定", "ad", "External IdP settings"),  # 3.2.30
     # The portal's own kinds, worded in the manual's style.
-    Kind("account_add", "アカウント登録", "platform"),
-    Kind("gateway_register", "ゲートウェイ登録", "platform"),
-    Kind("gateway_update", "ゲートウェイ情報変更", "platform"),
-    Kind("logout", "ログアウト", "session"),
+    Kind("account_add", "アカウント登録", "platform", "Account registered"),
+    Kind("gateway_register", "ゲートウェイ登録", "platform", "Gateway registered"),
+    Kind("gateway_update", "ゲートウェイ情報変更", "platform", "Gateway information change"),
+    Kind("logout", "ログアウト", "session", "Logout"),
     # Provisioning (SCIM) services: registered, changed, removed.
-    Kind("scim_service_add", "連携サービス登録", "service"),
-    Kind("scim_service_update", "連携サービス情報変更", "service"),
-    Kind("scim_service_remove", "連携サービス削除", "service"),
+    Kind("scim_service_add", "連携サービス登録", "service", "Connected service registered"),
+    Kind("scim_service_update", "連携サービス情報変更", "service", "Connected service change"),
+    Kind("scim_service_remove", "連携サービス削除", "service", "Connected service removed"),
     # Gateway alert rules (SPEC §8): the portal's own category.
-    Kind("alert_rule_add", "アラートルール登録", "platform"),
-    Kind("alert_rule_update", "アラートルール変更", "platform"),
-    Kind("alert_rule_delete", "アラートルール削除", "platform"),
+    Kind("alert_rule_add", "アラートルール登録", "platform", "Alert rule added"),
+    Kind("alert_rule_update", "アラートルール変更", "platform", "Alert rule change"),
+    Kind("alert_rule_delete", "アラートルール削除", "platform", "Alert rule deleted"),
 ]
 
 BY_CODE: dict[str, Kind] = {k.code: k for k in KINDS}

@@ -15,7 +15,7 @@ APPS = ("accounts", "audit", "ingest", "portal", "provisioning", "syslogcloud", 
         "trace")
 # Names that read the same in Japanese.
 SAME_IN_JAPANESE = {"Syslog@Cloud", "VLAN", "OS", "Mbps", "ID", "SCIM", "OpenID", "CSV",
-                    "URL", "IP", "POPCHAT@Cloud", "FIDO", "Active Directory"}
+                    "URL", "IP", "POPCHAT@Cloud", "FIDO", "Active Directory", "Webhook"}
 
 _TEMPLATE_TAG = re.compile(
     r"""\{%\s*(?:translate|trans)\s+(?P<q>["'])(?P<id>.+?)(?P=q)"""
@@ -52,7 +52,9 @@ def ui_strings() -> set[tuple[str | None, str, str]]:
         for m in _TEMPLATE_TAG.finditer(text):
             found.add((m["ctx"], m["id"], rel))
         for m in _BLOCK.finditer(text):
-            msgid = re.sub(r"\{\{\s*(\w+)\s*\}\}", r"%(\1)s", m["id"])
+            # A plural block's msgid is its singular part.
+            singular = re.split(r"\{%\s*plural\s*%\}", m["id"])[0]
+            msgid = re.sub(r"\{\{\s*(\w+)\s*\}\}", r"%(\1)s", singular)
             if "trimmed" in m["args"]:
                 msgid = " ".join(msgid.split())
             ctx = re.search(r"""context\s+["']([^"']+)["']""", m["args"])
