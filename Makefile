@@ -30,7 +30,7 @@ lint: venv
 
 messages: venv
 	cd accounts && ../$(PY) ../manage.py compilemessages
-	for app in portal audit provisioning ingest; do (cd $$app && ../$(PY) ../manage.py compilemessages); done
+	for app in portal audit provisioning ingest loginmethods; do (cd $$app && ../$(PY) ../manage.py compilemessages); done
 
 clean:
 	rm -rf $(VENV) staticfiles var db.sqlite3*

@@ -82,6 +82,18 @@ def browser_gate(*, request: HttpRequest, user) -> BrowserVerdict:
     return BrowserVerdict(restricted=True, allowed=False, applied=True)
 
 
+@transaction.atomic
+def browser_keep_current(*, request: HttpRequest, user) -> None:
+    """The admin who turns the restriction on keeps this browser (approved
+    without a review), so switching it on cannot lock them out."""
+    key = browser_key(request)
+    Browser.objects.update_or_create(
+        user=user, key=key, defaults={"status": BrowserStatus.APPROVED,
+                                      "summary": browser_summary(request),
+                                      "applied_at": timezone.now(),
+                                      "reviewed_at": timezone.now()})
+
+
 def application_list(*, account):
     return Browser.objects.filter(user__account=account).select_related("user")
 

@@ -1,11 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import FidoMode
 
 
 class PasskeyNameForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=64)
+    name = forms.CharField(label=pgettext_lazy("passkey", "Name"), max_length=64)
 
 
 class LoginPolicyForm(forms.Form):

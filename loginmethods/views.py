@@ -183,8 +183,11 @@ def login_methods(request: HttpRequest) -> HttpResponse:
     policy = login_policy_get(account=request.account)
     form = LoginPolicyForm(request.POST or None, instance_values=policy)
     if request.method == "POST" and form.is_valid():
+        was_on = policy.browser_restriction
         login_policy_set(account=request.account, actor=request.user, request=request,
                          **form.cleaned_data)
+        if form.cleaned_data["browser_restriction"] and not was_on:
+            browsers.browser_keep_current(request=request, user=request.user)
         messages.success(request, _("Login methods saved."))
         return redirect("loginmethods:login-methods")
     return render(request, "loginmethods/login_methods.html", {"form": form},

@@ -138,3 +138,40 @@ def test_without_restriction_nothing_changes(bob, alice_reader):
     assert login(Client()).status_code == 302
     assert api_rows(alice_reader)[0]["detail"] == f"ID/パスワードによる認証成功[{IP} Windows 10]"
     assert not Browser.objects.exists()
+
+
+def test_the_admin_screen_sets_the_policy_and_keeps_the_admins_browser(alice, bob):
+    admin = Client()
+    assert admin.post("/login/", {"username": "alice", "password": PASSWORD},
+                      REMOTE_ADDR=IP, HTTP_USER_AGENT=WIN_UA).status_code == 302
+    page = admin.get("/manage/security/login-methods/")
+    assert page.status_code == 200 and "FIDO設定" in page.content.decode()
+    bad = admin.post("/manage/security/login-methods/", {"fido": "sometimes",
+                                                          "browser_limit": "0"})
+    assert bad.status_code == 400
+    saved = admin.post("/manage/security/login-methods/", {
+        "fido": "either", "browser_restriction": "on", "browser_limit": "2"})
+    assert saved.status_code == 302
+    kinds = [(r["kind"], r["detail"]) for r in api_rows(admin, "operation")[:2]]
+    assert ("FIDO設定", "FIDO設定を変更しました。") in kinds
+    assert ("ブラウザ制限設定", "ブラウザ制限の設定を変更しました。") in kinds
+    assert Browser.objects.get(user=alice).status == BrowserStatus.APPROVED
+    admin.post("/logout/")
+    assert admin.post("/login/", {"username": "alice", "password": PASSWORD},
+                      REMOTE_ADDR=IP, HTTP_USER_AGENT=WIN_UA).status_code == 302
+    assert api_rows(admin)[0]["detail"] == (
+        f"ID/パスワード+ブラウザ制限による認証成功[{IP} Windows 10]")
+    plain = Client()
+    plain.force_login(bob)
+    assert plain.get("/manage/security/login-methods/").status_code == 403
+    assert plain.get(URL).status_code == 403
+
+
+def test_set_login_policy_refuses_bad_input(account_a):
+    from django.core.management.base import CommandError
+
+    for args in ([account_a.account_id], ["NOPE"],
+                 [account_a.account_id, "--browser-limit", "0"],
+                 [account_a.account_id, "--fido", "maybe"]):
+        with pytest.raises(CommandError):
+            call_command("set_login_policy", *args)
