@@ -1,5 +1,7 @@
 from django.urls import path
 
+from loginmethods import credential_setup
+
 from .views import auth, me, orgs, security, tokens, users
 
 app_name = "accounts"
@@ -10,7 +12,8 @@ urlpatterns = [
     path("me/", me.my_settings, name="me"),
     path("me/otp/", auth.otp_setup, name="otp-setup"),
     path("me/tokens/", tokens.my_tokens, name="my-tokens"),
-    path("password/set/<uidb64>/<token>/", me.password_reset_confirm,
+    # The mail's link page also enrols a one-time password and a passkey (loginmethods).
+    path("password/set/<uidb64>/<token>/", credential_setup.credential_setup,
          name="password-reset-confirm"),
     path("manage/users/", users.user_list, name="user-list"),
     path("manage/users/add/", users.user_add, name="user-add"),

@@ -67,25 +67,27 @@ def _suffix(attachment: str) -> str:
     return "platform" if attachment == Attachment.PLATFORM else "roaming"
 
 
-def register_begin(*, request: HttpRequest) -> dict:
-    options, state = helper(request).register_begin(user=request.user)
-    request.session[REGISTER_STATE] = state
+def register_begin(*, request: HttpRequest, user=None) -> dict:
+    """Creation options for `user` (default: the signed-in user; the
+    password-setting page passes the user its link names)."""
+    options, state = helper(request).register_begin(user=user or request.user)
+    request.session[REGISTER_STATE] = {**state, "user": (user or request.user).pk}
     return options
 
 
 @transaction.atomic
-def register_complete(*, request: HttpRequest, data: dict, name: str = "",
+def register_complete(*, request: HttpRequest, data: dict, name: str = "", user=None,
                       record: bool = True) -> WebAuthnCredential:
     """Verify the browser's answer and store the passkey (§3.2.10 row unless
     `record` is False: the password-setting page writes its own §3.2.28 row).
     Raises ValueError with a reason a person can read."""
     state = request.session.pop(REGISTER_STATE, None)
     request.session.save()  # a state is never used twice
-    if not state:
+    user = user or request.user
+    if not state or state.get("user") != user.pk:
         raise ValueError("no registration was started")
     try:
-        credential = helper(request).register_complete(user=request.user, state=state,
-                                                       data=data)
+        credential = helper(request).register_complete(user=user, state=state, data=data)
     except Exception as exc:  # py_webauthn raises many kinds for a bad answer
         raise ValueError(f"the passkey was not accepted: {str(exc)[:200]}") from exc
     attachment = (Attachment.PLATFORM if data.get("authenticatorAttachment") == "platform"
@@ -94,8 +96,8 @@ def register_complete(*, request: HttpRequest, data: dict, name: str = "",
     credential.name = (name.strip() or default_name(attachment))[:NAME_MAX]
     credential.save(update_fields=["name"])
     if record:
-        operation_log(f"passkey_add_{_suffix(attachment)}", account=request.user.account,
-                      actor=request.user, request=request)
+        operation_log(f"passkey_add_{_suffix(attachment)}", account=user.account, actor=user,
+                      request=request)
     return credential
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import password_mail, views
+from . import credential_setup, password_mail, views
 
 app_name = "loginmethods"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("manage/security/login-methods/", views.login_methods, name="login-methods"),
     path("manage/browsers/", views.browser_applications, name="browser-applications"),
     path("password/forgot/", password_mail.password_forgot, name="password-forgot"),
+    path("password/set/<uidb64>/<token>/passkey/begin/",
+         credential_setup.credential_setup_passkey_begin, name="setup-passkey-begin"),
+    path("password/set/<uidb64>/<token>/passkey/complete/",
+         credential_setup.credential_setup_passkey_complete, name="setup-passkey-complete"),
 ]

@@ -234,3 +234,45 @@ def test_browser_application_approval_then_login_with_fido(
     assert Browser.objects.get(user=bob).summary.endswith("/ Linux")
     assert not s.errors, s.errors
     s.close()
+
+
+def test_the_mail_link_page_sets_password_one_time_password_and_passkey(
+        live_server, site, browser, bob, reader, settings):
+    import pyotp
+
+    from tests.loginmethods.smtp import smtp_server
+
+    controller, inbox = smtp_server()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    bob.email = "bob@example.com"
+    bob.save(update_fields=["email"])
+    call_command("set_login_policy", "A00700001", "--fido", "either")
+    try:
+        s = Session(browser, site)
+        s.goto("/login/")
+        s.page.click("text=パスワードをお忘れの方")
+        s.page.fill("input[name=username]", "bob")
+        s.page.click("button[type=submit]")
+        s.page.wait_for_url("**/login/")
+        (mail,) = inbox.messages
+        s.page.goto(inbox.link(mail).replace("127.0.0.1", "localhost"))
+        s.page.click("button:has-text('パスキーを登録')")
+        s.page.wait_for_selector("#setup-passkey .ok")
+        secret = s.page.inner_text("#otp-secret").strip()
+        s.page.fill("input[name=new_password1]", "Another-horse-77")
+        s.page.fill("input[name=new_password2]", "Another-horse-77")
+        s.page.fill("input[name=otp_token]", pyotp.TOTP(secret).now())
+        s.shot("credential-setup-1440")
+        s.page.click("form.box button[type=submit]")
+        s.page.wait_for_url("**/login/")
+        assert api_rows(reader, "operation")[0]["detail"] == (
+            "パスワード設定・FIDO認証器登録・ワンタイムパスワード設定を実施しました。")
+        s.passkey_login()
+        s.page.wait_for_url(HOME)
+        assert last_login(reader)[1] == "ID/パスワード or FIDOによる認証成功"
+        assert not s.errors, s.errors
+        s.close()
+    finally:
+        controller.stop()
