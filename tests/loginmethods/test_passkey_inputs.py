@@ -66,3 +66,12 @@ def test_rename_refuses_an_empty_name_beside_the_field(client, bob, bobs_passkey
                                            "name": ""})
     assert answer.status_code == 400 and "errorlist" in answer.content.decode()
     assert "端末内蔵" in answer.content.decode()
+
+
+def test_login_page_offers_passkey_and_forgot_password_in_both_languages(client):
+    page = client.get("/login/").content.decode()
+    assert "パスキーでログイン" in page and "パスワードをお忘れの方" in page
+    assert 'src="/static/loginmethods/passkeys.js"' in page and "onclick" not in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    page = client.get("/login/").content.decode()
+    assert "Sign in with a passkey" in page and "Forgot your password?" in page

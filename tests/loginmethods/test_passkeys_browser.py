@@ -52,7 +52,7 @@ class Session:
     """One Chromium tab with a virtual authenticator that holds its passkeys
     across navigations; `forget()` signs out by clearing cookies."""
 
-    def __init__(self, browser, site, width=1440):
+    def __init__(self, browser, site, width=1440, transport="internal"):
         self.site = site
         self.context = browser.new_context(locale="ja-JP",
                                            viewport={"width": width, "height": 900})
@@ -67,7 +67,7 @@ class Session:
         cdp.send("WebAuthn.enable")
         self.cdp = cdp
         self.authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-            "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+            "protocol": "ctap2", "transport": transport, "hasResidentKey": True,
             "hasUserVerification": True, "isUserVerified": True,
             "automaticPresenceSimulation": True}})["authenticatorId"]
 
@@ -276,3 +276,17 @@ def test_the_mail_link_page_sets_password_one_time_password_and_passkey(
         s.close()
     finally:
         controller.stop()
+
+
+def test_a_security_key_is_named_so_in_the_history(live_server, site, browser, bob, reader):
+    s = Session(browser, site, transport="usb")  # a roaming authenticator: cross-platform
+    s.password_login()
+    s.page.wait_for_url(HOME)
+    register_passkey(s, "USBキー")
+    assert "セキュリティキー" in s.page.inner_text("#passkeys")
+    assert api_rows(reader, "operation")[0]["detail"] == "認証器(セキュリティキー)を登録しました。"
+    s.page.click("#passkeys form:has(input[value=delete]) button")
+    s.page.wait_for_selector("text=パスキーはありません。")
+    assert api_rows(reader, "operation")[0]["detail"] == "認証器(セキュリティキー)を削除しました。"
+    assert not s.errors, s.errors
+    s.close()
