@@ -186,6 +186,15 @@ def test_passkey_as_second_factor_and_either(live_server, site, browser, bob, re
     s.passkey_login()
     s.page.wait_for_url(HOME)
     assert last_login(reader)[1] == "ID/パスワード or FIDOによる認証成功"
+
+    from accounts.services import user_status_set
+
+    user_status_set(user=bob, status="suspended", actor=None)
+    s.forget()
+    s.passkey_login()  # a suspended user's passkey answers like a failed one
+    s.page.wait_for_selector("[data-passkey-error]:not([hidden])")
+    assert "パスキーによる認証に失敗しました" in s.page.inner_text("[data-passkey-error]")
+    assert last_login(reader)[:2] == ("ログインNG", "一時停止中のログイン")
     assert not s.errors, s.errors
     s.close()
 
