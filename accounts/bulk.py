@@ -170,7 +170,22 @@ def users_bulk_apply(*, account: Account, filename: str, data: bytes, actor,
             _apply_user(account, result, dict(changes), actor)
         operation_log("user_bulk", account=account, actor=actor, request=request,
                       file=filename)
+    _setup_mails(account, results, plans, request)
     return True, results
+
+
+def _setup_mails(account: Account, results: list, plans: list, request) -> None:
+    """New users without a password get the set-up mail (ユーザ初期設定のお願い);
+    one without an address is skipped, as on the add screen's optional mail."""
+    if request is None:
+        return
+    for result, changes in zip(results, plans, strict=True):
+        if result.action == "add" and not changes.get("password"):
+            user = User.objects.get(username=result.user_id, account=account)
+            try:
+                services.password_link_send(user=user, request=request, setup=True)
+            except ValueError:
+                pass
 
 
 def _apply_user(account: Account, result: RowResult, changes: dict, actor) -> None:

@@ -12,6 +12,18 @@ LOGIN_ERRORS = {
                   "the current code."),
     "throttled": _("Too many failed attempts. Wait a while and try again."),
     "expired": _("The login took too long. Enter your user ID and password again."),
+    # Login methods (loginmethods): passkeys and the browser restriction.
+    "passkey_only": _("This account signs in with a passkey only: use “Sign in with a "
+                      "passkey”."),
+    "passkey_failed": _("The passkey was not accepted."),
+    "passkey_not_enabled": _("This account does not allow signing in with a passkey alone. "
+                             "Enter your user ID and password first."),
+    "browser_applied": _("This browser is not approved for this account yet. An application "
+                         "was sent to your administrator; sign in again once it is approved."),
+    "browser_24": _("This browser's application is still waiting for your administrator's "
+                    "approval."),
+    "browser_25": _("This browser cannot be applied for: you already have as many browsers "
+                    "as the account allows. Ask your administrator to delete one."),
 }
 
 

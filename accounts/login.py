@@ -4,7 +4,10 @@ login-history row with the pattern that describes it.
 Order of checks: throttle (no row: the client is refused before any check),
 user lookup (unknown ID: pattern 22 with the typed ID), lock (26), suspension
 (27), password (22, or 30 when it reaches the lockout threshold), in-house IP
-rules (23), one-time password (21), success (1 or 2).
+rules (23), one-time password (21), success (1 or 2). The account's
+login methods (loginmethods) add: a passkey instead of the one-time password
+(second factor, then 9/15), FIDO-only refusing the password (29), and the
+browser restriction after every other factor (3, 4, 10, 15-17; 24, 25).
 """
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +23,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.models import LoginHistory
 from audit.services import login_record
 from audit.texts import RESULT_SUCCESS
+from loginmethods.browsers import browser_gate
+from loginmethods.passkeys import password_fido_part
+from loginmethods.policy import success_pattern
 
 from .access import ip_allowed, otp_required_by_condition
 from .clientinfo import client_ip
@@ -40,6 +46,7 @@ class LoginOutcome:
     error: str = ""
     otp_setup_required: bool = False
     wait_seconds: int = 0
+    need_passkey: bool = False
 
 
 def login_throttled(*, request: HttpRequest, user_id: str) -> bool:
@@ -115,6 +122,12 @@ def login_attempt(
     if not ip_allowed(user, ip):
         record(23)
         return LoginOutcome(error="outside")
+    fido = password_fido_part(user)
+    if fido == "only":  # this account signs in with a passkey only
+        record(29)
+        return LoginOutcome(error="passkey_only")
+    if fido == "second":
+        return LoginOutcome(user=user, need_passkey=True)
     devices = otp_devices(user)
     if devices:
         if not otp_token:
@@ -129,7 +142,22 @@ def login_attempt(
         if device is None:
             record(21)
             return LoginOutcome(user=user, need_otp=True, error="otp")
-        record(1)
-        return LoginOutcome(user=user, device=device)
-    record(2)
-    return LoginOutcome(user=user, otp_setup_required=otp_required_by_condition(user))
+        return login_succeed(request=request, user=user, fido=fido, otp=True, device=device)
+    return login_succeed(request=request, user=user, fido=fido, otp=False)
+
+
+def login_succeed(*, request: HttpRequest, user: User, fido: str, otp: bool,
+                  device=None) -> LoginOutcome:
+    """Every other factor passed: the browser restriction decides last, then
+    the success row names all the factors (policy.success_pattern)."""
+    verdict = browser_gate(request=request, user=user)
+    if not verdict.allowed:
+        if verdict.refusal_pattern:
+            login_record(account=user.account, user=user, user_id=user.username,
+                         pattern=verdict.refusal_pattern, request=request)
+            return LoginOutcome(error=f"browser_{verdict.refusal_pattern}")
+        return LoginOutcome(error="browser_applied")
+    login_record(account=user.account, user=user, user_id=user.username, request=request,
+                 pattern=success_pattern(fido=fido, otp=otp, browser=verdict.restricted))
+    return LoginOutcome(user=user, device=device,
+                        otp_setup_required=otp_required_by_condition(user))

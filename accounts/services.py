@@ -142,8 +142,18 @@ def user_password_set(
     return user
 
 
-def user_password_reset_mail(*, user: User, actor: User | None, request: HttpRequest) -> None:
-    """Mail the user a one-time link to set a new password (Django's token)."""
+def user_password_reset_mail(*, user: User, actor: User | None, request: HttpRequest,
+                             setup: bool = False) -> None:
+    """Mail the user a one-time link to set a new password (Django's token);
+    `setup` for a new user (ユーザ初期設定のお願い)."""
+    password_link_send(user=user, request=request, setup=setup)
+    operation_log("password_reset_mail", account=user.account, actor=actor, request=request,
+                  user_id=user.username)
+
+
+def password_link_send(*, user: User, request: HttpRequest, setup: bool) -> None:
+    """The mail alone (the login page's "forgot password" writes no operation
+    row: nobody acted on the user). ValueError when there is no address."""
     to = user.notification_email or user.email
     if not to:
         raise ValueError("the user has no e-mail address")
@@ -151,10 +161,10 @@ def user_password_reset_mail(*, user: User, actor: User | None, request: HttpReq
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
     }))
-    body = render_to_string("accounts/password_reset_email.txt", {"user": user, "link": link})
-    send_mail("Syslog@Cloud: パスワード再設定のお願い", body, None, [to])
-    operation_log("password_reset_mail", account=user.account, actor=actor, request=request,
-                  user_id=user.username)
+    body = render_to_string("accounts/password_reset_email.txt",
+                            {"user": user, "link": link, "setup": setup})
+    subject = "ユーザ初期設定のお願い" if setup else "パスワード再設定のお願い"
+    send_mail(f"Syslog@Cloud: {subject}", body, None, [to])
 
 
 @transaction.atomic

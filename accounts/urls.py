@@ -1,6 +1,8 @@
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
+from loginmethods import credential_setup
+
 from .views import auth, me, orgs, security, tokens, users
 
 app_name = "accounts"
@@ -12,7 +14,8 @@ urlpatterns = [
     # no-store: the page shows the TOTP secret (SPEC §9).
     path("me/otp/", never_cache(auth.otp_setup), name="otp-setup"),
     path("me/tokens/", tokens.my_tokens, name="my-tokens"),
-    path("password/set/<uidb64>/<token>/", me.password_reset_confirm,
+    # The mail's link page also enrols a one-time password and a passkey (loginmethods).
+    path("password/set/<uidb64>/<token>/", credential_setup.credential_setup,
          name="password-reset-confirm"),
     path("manage/users/", users.user_list, name="user-list"),
     path("manage/users/add/", users.user_add, name="user-add"),

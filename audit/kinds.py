@@ -58,6 +58,7 @@ KINDS: list[Kind] = [
     Kind("password_strength", "パスワード強度設定", "security", "Password strength settings"),  # 3.2.22
     Kind("fido_setting", "FIDO設定", "security", "FIDO settings"),  # 3.2.23
     Kind("api_token", "APIトークン管理", "security", "API token management"),  # the portal's own
+    Kind("browser_restriction_setting", "ブラウザ制限設定", "security", "Browser restriction settings"),  # the portal's own
     Kind("notification_email", "通知先メールアドレス変更", "self", "Notification e-mail change"),  # 3.2.24
     Kind("password_change", "パスワード変更", "self", "Password change"),  # 3.2.25
     Kind("otp_reset", "ワンタイムパスワード再設定", "self", "One-time password reset"),  # 3.2.26

@@ -19,11 +19,22 @@ RESULTS: dict[str, str] = {
 LOGIN_PATTERNS: dict[int, tuple[str, str]] = {
     1: (RESULT_SUCCESS, "ID/パスワード+ワンタイムパスワード認証による認証成功"),
     2: (RESULT_SUCCESS, "ID/パスワードによる認証成功"),
+    3: (RESULT_SUCCESS, "ID/パスワード+ブラウザ制限による認証成功"),
+    4: (RESULT_SUCCESS, "ID/パスワード+ワンタイムパスワード認証+ブラウザ制限による認証成功"),
+    9: (RESULT_SUCCESS, "ID/パスワード+FIDOによる認証成功"),
+    10: (RESULT_SUCCESS, "ID/パスワード or FIDOによる認証成功"),
+    11: (RESULT_SUCCESS, "FIDOによる認証成功"),
+    15: (RESULT_SUCCESS, "ID/パスワード+FIDO+ブラウザ制限による認証成功"),
+    16: (RESULT_SUCCESS, "ID/パスワード or FIDO+ブラウザ制限による認証成功"),
+    17: (RESULT_SUCCESS, "FIDO+ブラウザ制限による認証成功"),
     21: (RESULT_NG, "ワンタイムパスワード認証失敗"),
     22: (RESULT_NG, "パスワード認証失敗"),
     23: (RESULT_NG, "社外IPアドレスからのアクセス不許可"),
     26: (RESULT_NG, "アカウントロック中のログイン"),
+    24: (RESULT_NG, "ブラウザ申請不許可（同一環境からの連続申請）"),
+    25: (RESULT_NG, "ブラウザ申請不許可（申請可能台数を超過）"),
     27: (RESULT_NG, "一時停止中のログイン"),
+    29: (RESULT_NG, "FIDO認証失敗"),
     30: (RESULT_LOCK, "一定回数パスワード入力誤り"),
 }
 
@@ -66,6 +77,42 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "otp_reset": ("otp_reset", "自身のワンタイムパスワードを再設定しました。"),
     "otp_setup": ("credential_setup", "ワンタイムパスワード設定を実施しました。"),
     "password_setup": ("credential_setup", "パスワード設定を実施しました。"),
+    # §3.2.28 when the password-setting page also enrolled a passkey and/or OTP.
+    "password_passkey_setup": (
+        "credential_setup", "パスワード設定・FIDO認証器登録を実施しました。"
+    ),
+    "password_passkey_otp_setup": (
+        "credential_setup",
+        "パスワード設定・FIDO認証器登録・ワンタイムパスワード設定を実施しました。",
+    ),
+    "password_otp_setup": (
+        "credential_setup", "パスワード設定・ワンタイムパスワード設定を実施しました。"
+    ),
+    "passkey_otp_setup": (
+        "credential_setup", "FIDO認証器登録・ワンタイムパスワード設定を実施しました。"
+    ),
+    "passkey_setup": ("credential_setup", "FIDO認証器登録を実施しました。"),
+    # §3.2.10 FIDO 認証器管理 (platform = 端末内蔵, cross-platform = セキュリティキー).
+    "passkey_add_platform": ("fido_authenticator", "認証器(端末内蔵)を登録しました。"),
+    "passkey_add_roaming": ("fido_authenticator", "認証器(セキュリティキー)を登録しました。"),
+    "passkey_rename": ("fido_authenticator", "登録済認証器の名称を変更しました。"),
+    "passkey_delete_platform": ("fido_authenticator", "認証器(端末内蔵)を削除しました。"),
+    "passkey_delete_roaming": ("fido_authenticator", "認証器(セキュリティキー)を削除しました。"),
+    # §3.2.19 / §3.2.20 / §3.2.23
+    "browser_approve": (
+        "browser_request_review", "ブラウザ制限の申請を承認しました。[申請者:{user_id}]"
+    ),
+    "browser_refuse": (
+        "browser_request_review", "ブラウザ制限の申請を拒否しました。[申請者:{user_id}]"
+    ),
+    "browser_delete": (
+        "browser_request_review", "ブラウザ制限の申請を削除しました。[申請者:{user_id}]"
+    ),
+    "browser_apply": ("browser_request", "利用ブラウザを申請しました。"),
+    "fido_setting": ("fido_setting", "FIDO設定を変更しました。"),
+    "browser_restriction_setting": (
+        "browser_restriction_setting", "ブラウザ制限の設定を変更しました。"
+    ),
     "representative_change": ("representative_change", "代表管理者を変更しました。"),
     # The portal's own kinds, in the manual's style.
     "account_add": ("account_add", "アカウント「{account_id}」を登録しました。"),

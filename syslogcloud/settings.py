@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "accounts",
     "ingest",
     "portal",
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "provisioning",
     "alerts",
     "csp",
+    "loginmethods",
 ]
 
 MIDDLEWARE = [
@@ -49,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "loginmethods.middleware.BrowserCookieMiddleware",
     "accounts.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -251,3 +254,20 @@ CELERY_BEAT_SCHEDULE["alerts-evaluate"] = {
     "task": "alerts.tasks.evaluate_alerts",
     "schedule": ALERTS_EVALUATE_SECONDS,
 }
+# --- Passkeys and browser restriction (loginmethods) ---
+# Relying-party ID: empty means the request's host name (localhost in
+# development); set the production domain, e.g. portal.example.jp.
+WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default="")
+# Origins a passkey ceremony may come from; empty means the request's own
+# scheme://host, e.g. http://localhost:8000 in development.
+WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ALLOWED_ORIGINS", default=[])
+OTP_WEBAUTHN_HELPER_CLASS = "loginmethods.passkeys.PortalWebAuthnHelper"
+OTP_WEBAUTHN_RP_NAME = "Syslog@Cloud"
+# The helper above reads both per request (default: the request's host), so
+# the library's "not configured" checks do not apply.
+OTP_WEBAUTHN_RP_ID_CALLABLE = "loginmethods.passkeys.rp_id_for"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = WEBAUTHN_ALLOWED_ORIGINS
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "otp_webauthn.E030"]
+# The approved-browser cookie: signed, HttpOnly, Secure with HTTPS=1.
+BROWSER_COOKIE_NAME = "sc_browser"
+BROWSER_COOKIE_DAYS = env.int("BROWSER_COOKIE_DAYS", default=400)

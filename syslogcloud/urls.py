@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
+    path("", include("loginmethods.urls")),
     path("", include("portal.urls")),
     path("", include("audit.urls")),
     path("", include("provisioning.urls")),

@@ -85,6 +85,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         otp_token=form.cleaned_data.get("otp_token", ""),
         pending_user=pending if second_step else None,
     )
+    if outcome.need_passkey:  # FIDO as the second factor: loginmethods.views finishes
+        request.session[PENDING] = {"pk": outcome.user.pk, "at": time.time(), "passkey": True}
+        return _render(request, OtpForm(), step="passkey")
     if outcome.need_otp:
         request.session[PENDING] = {"pk": outcome.user.pk, "at": time.time()}
         otp_form = OtpForm()

@@ -35,7 +35,8 @@ def user_add(request: HttpRequest) -> HttpResponse:
             no_outside_access=data["no_outside_access"],
         )
         if not data["password"]:
-            services.user_password_reset_mail(user=user, actor=request.user, request=request)
+            services.user_password_reset_mail(user=user, actor=request.user, request=request,
+                                              setup=True)
         messages.success(request, _("User %(id)s added.") % {"id": user.username})
         return redirect("accounts:user-detail", pk=user.pk)
     return render(request, "accounts/user_add.html", {"form": form},
