@@ -30,6 +30,7 @@ CATEGORIES: dict[str, str] = {
     "platform": "ゲートウェイ・アカウント管理",
     "session": "ログアウト",
     "service": "サービス連携",
+    "trace": "端末照会",
 }
 
 KINDS: list[Kind] = [
@@ -72,6 +73,9 @@ KINDS: list[Kind] = [
     Kind("scim_service_add", "連携サービス登録", "service"),
     Kind("scim_service_update", "連携サービス情報変更", "service"),
     Kind("scim_service_remove", "連携サービス削除", "service"),
+    # Terminal lookup (SPEC §7): each lookup, and who may look up.
+    Kind("trace_lookup", "端末照会", "trace"),
+    Kind("trace_permission", "端末照会権限変更", "trace"),
 ]
 
 BY_CODE: dict[str, Kind] = {k.code: k for k in KINDS}

@@ -72,6 +72,11 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "gateway_register": ("gateway_register", "ゲートウェイ「{gateway_id}」を登録しました。"),
     "gateway_update": ("gateway_update", "ゲートウェイ「{gateway_id}」の情報を変更しました。"),
     "logout": ("logout", "ログアウトしました。[{ip} {os}]"),
+    # Terminal lookup (SPEC §7); `at` and the dates as 2024/05/03 14:03:00, 2024/05/01.
+    "trace_ip": ("trace_lookup", "IPアドレス「{ip}」({at})を照会しました。"),
+    "trace_mac": ("trace_lookup", "MACアドレス「{mac}」({date_from}〜{date_to})を照会しました。"),
+    "trace_grant": ("trace_permission", "ユーザ「{user_id}」に端末照会の権限を付与しました。"),
+    "trace_revoke": ("trace_permission", "ユーザ「{user_id}」の端末照会の権限を削除しました。"),
 }
 
 
