@@ -3,9 +3,9 @@ a moment, and everything one MAC address did in a period.
 
 Every query starts from the caller's `Scope`, so another account's records
 never appear. On PostgreSQL the queries are served by the indexes of
-`ingest/migrations/0004_trace_indexes.py`: a GiST index over (ip, the
-session's [start, end] range) for "this IP around this moment", and B-tree
-(mac, time) indexes for "this MAC in this period".
+`ingest/migrations/0003_trace_indexes.py`: (ip, start) B-trees, one of them
+over sessions longer than a day only, for "this IP around this moment",
+and (mac, time) B-trees for "this MAC in this period".
 """
 from __future__ import annotations
 
@@ -29,11 +29,12 @@ MAX_PERIOD_DAYS = 31
 SESSION_TYPES = ("auth", "active")
 MAC_TYPES = ("auth", "active", "control", "dhcp")
 
-# The GiST index expression (ingest migration 0004). `greatest` keeps a
-# record whose end is missing or before its start a valid (one-instant)
-# range; the plain start/end comparisons next to it keep the SQL answer
-# identical to SQLite's.
-_DURING = "tstzrange({t}.\"start\", greatest({t}.\"start\", {t}.\"end\"), '[]') @> %s::timestamptz"
+# A session containing a moment started at most this long before it, or
+# lasted longer: the two cases have their own index each (ingest migration
+# 0003), so neither reads more than a day of one address's history.
+RECENT = timedelta(hours=24)
+# The long-session index's predicate, repeated so that PostgreSQL uses it.
+_LONG = "\"{t}\".\"end\" - \"{t}\".\"start\" > interval '24 hours'"
 
 
 class GatewayName(NamedTuple):
@@ -96,10 +97,13 @@ def trace_by_ip(*, scope: Scope, ip: str, at: datetime) -> IpTrace:
     sessions: list[Session] = []
     for log_type in SESSION_TYPES:
         model = LOG_MODELS[log_type]
-        qs = model.objects.filter(gateway_id__in=pks, ip=ip, start__lte=at, end__gte=at)
+        near = model.objects.filter(gateway_id__in=pks, ip=ip, start__gte=at - RECENT,
+                                    start__lte=at, end__gte=at)
+        long = model.objects.filter(gateway_id__in=pks, ip=ip, start__lt=at - RECENT,
+                                    end__gte=at)
         if connection.vendor == "postgresql":
-            qs = qs.extra(where=[_DURING.format(t=model._meta.db_table)], params=[at])
-        for r in qs:
+            long = long.extra(where=[_LONG.format(t=model._meta.db_table)])
+        for r in [*near, *long]:
             sessions.append(Session(
                 log_type, names[r.gateway_id], r.port, r.port_label, r.mac.upper(), r.ip,
                 r.start, r.end,

@@ -87,6 +87,27 @@ def test_it_shows_both_terminals_that_overlap_on_one_address(alice_client, hotel
     ]
 
 
+def test_it_finds_sessions_that_began_more_than_a_day_before(alice_client, gateway_a):
+    # A three-day session, one of exactly 24 hours, and a short one before both.
+    store_all(
+        auth=[auth("GW-ALICE-1", "10.0.0.7", MAC_A, "2024/05/01 09:00:00", "2024/05/04 09:00:00"),
+              auth("GW-ALICE-1", "10.0.0.7", MAC_B, "2024/05/02 12:00:00",
+                   "2024/05/03 12:00:00"),
+              auth("GW-ALICE-1", "10.0.0.7", MAC_B, "2024/04/30 09:00:00",
+                   "2024/04/30 10:00:00")],
+        active=[active("GW-ALICE-1", "10.0.0.7", MAC_A, "2024/05/01 09:00:00",
+                       "2024/05/04 08:00:00", secs=255600)],
+    )
+    body = get(alice_client, ip="10.0.0.7", at="2024/05/03 12:00:00").json()
+    assert [(s["type"], s["mac"], s["start"]) for s in body["sessions"]] == [
+        ("auth", "02:00:00:00:00:0A", "2024-05-01T09:00:00+09:00"),
+        ("active", "02:00:00:00:00:0A", "2024-05-01T09:00:00+09:00"),
+        ("auth", "02:00:00:00:00:0B", "2024-05-02T12:00:00+09:00"),
+    ]
+    late = get(alice_client, ip="10.0.0.7", at="2024/05/04 08:30:00").json()
+    assert [s["type"] for s in late["sessions"]] == ["auth"]
+
+
 def test_it_answers_empty_lists_when_no_session_holds_the_address(alice_client, hotel):
     body = get(alice_client, ip="10.0.0.9", at="2024/05/03 14:10:00").json()
     assert body == {"sessions": [], "leases": []}
