@@ -142,6 +142,10 @@ class User(AbstractUser):
     notification_email = models.EmailField(_("notification e-mail"), blank=True)
     failed_logins = models.PositiveIntegerField(_("consecutive password failures"), default=0)
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    trace_permitted = models.BooleanField(
+        _("may look up terminals"), default=False,
+        help_text=_("Lets the user look up terminals without being an account admin."),
+    )
 
     def __str__(self) -> str:
         return self.username

@@ -23,7 +23,7 @@ CATEGORY_NAMES_EN = {
     "security": "Security", "self": "Changes by the user",
     "representative": "Representative admin change", "ad": "Active Directory settings",
     "platform": "Gateway and account management", "session": "Logout",
-    "service": "Service integration",
+    "service": "Service integration", "trace": "Terminal lookup",
 }
 
 

@@ -31,6 +31,7 @@ CATEGORIES: dict[str, str] = {
     "platform": "ゲートウェイ・アカウント管理",
     "session": "ログアウト",
     "service": "サービス連携",
+    "trace": "端末照会",
 }
 
 KINDS: list[Kind] = [
@@ -79,6 +80,9 @@ KINDS: list[Kind] = [
     Kind("alert_rule_add", "アラートルール登録", "platform", "Alert rule added"),
     Kind("alert_rule_update", "アラートルール変更", "platform", "Alert rule change"),
     Kind("alert_rule_delete", "アラートルール削除", "platform", "Alert rule deleted"),
+    # Terminal lookup (SPEC §7): each lookup, and who may look up.
+    Kind("trace_lookup", "端末照会", "trace", "Terminal lookup"),
+    Kind("trace_permission", "端末照会権限変更", "trace", "Terminal lookup permission change"),
 ]
 
 BY_CODE: dict[str, Kind] = {k.code: k for k in KINDS}

@@ -123,6 +123,11 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "api_token_revoke": (
         "api_token", "ユーザ「{user_id}」のAPIトークン「{name}」を失効させました。"
     ),
+    # Terminal lookup (SPEC §7); `at` and the dates as 2024/05/03 14:03:00, 2024/05/01.
+    "trace_ip": ("trace_lookup", "IPアドレス「{ip}」({at})を照会しました。"),
+    "trace_mac": ("trace_lookup", "MACアドレス「{mac}」({date_from}〜{date_to})を照会しました。"),
+    "trace_grant": ("trace_permission", "ユーザ「{user_id}」に端末照会の権限を付与しました。"),
+    "trace_revoke": ("trace_permission", "ユーザ「{user_id}」の端末照会の権限を削除しました。"),
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, trace_views, views
 
 app_name = "portal"
 
@@ -20,4 +20,9 @@ urlpatterns = [
     path("api/v1/stats/control", api.control, name="api-control"),
     path("api/v1/stats/system", api.system_series, name="api-system"),
     path("api/v1/downloads/<str:log_type>", api.download, name="api-download"),
+    path("syslog/trace/", trace_views.trace_screen, name="trace"),
+    path("syslog/trace/csv", trace_views.trace_csv, name="trace-csv"),
+    path("api/v1/trace", trace_views.trace_api, name="api-trace"),
+    path("manage/users/<int:pk>/trace-permission/", trace_views.trace_permission,
+         name="trace-permission"),
 ]
