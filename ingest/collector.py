@@ -1,10 +1,9 @@
 """The syslog collector: a thin asyncio shell around synchronous parts.
 
 The protocols only frame bytes (`ingest.framing`) and hand each message to the
-`Batcher`. The batcher reads the envelope (`ingest.syslog`), builds JSON items
-and dispatches full batches from a thread pool, so the event loop never waits
-for the broker or the database. A batch that cannot be dispatched goes to the
-`Spool` and is replayed later. Per-gateway source CIDRs are checked by
+`Batcher` (`ingest.batcher`, the synchronous core), which builds items
+(`ingest.items`) and dispatches full batches from a thread pool, spooling
+what cannot be dispatched. Per-gateway source CIDRs are checked by
 `ingest.services.store_batch`; only the global SYSLOG_ALLOWED_CIDRS is here.
 The wiring to Django settings, Celery and the services is in the
 `collector` management command.
@@ -19,54 +18,21 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 
-from ingest.framing import DEFAULT_MAX_SIZE, Frame, TcpFramer, datagram_frame
+from ingest.batcher import Batcher, Dispatch
+from ingest.framing import Frame, TcpFramer, datagram_frame
+from ingest.items import make_item
 from ingest.metrics import Counters, render_prometheus, serve_metrics
-from ingest.spool import Spool
-from ingest.syslog import EnvelopeError, log_type_for, parse_envelope
 
 logger = logging.getLogger(__name__)
 
-Dispatch = Callable[[list[list]], object]
+__all__ = ["Batcher", "Dispatch", "make_item", "Allowlist", "Collector", "peer_host"]
 Address = tuple[str, int]
 UDP_RCVBUF = 4 * 1024 * 1024  # absorbs bursts while the loop is busy; the kernel may cap it
 
 
-# --- The synchronous core ----------------------------------------------------
-
-
-def raw_text(data: bytes) -> str:
-    """Bytes kept verbatim for the quarantine: undecodable bytes and NUL (which
-    PostgreSQL text cannot hold) become backslash escapes."""
-    return data.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00")
-
-
-def make_item(frame: Frame, *, peer: str, transport: str, received_at: float,
-              max_size: int = DEFAULT_MAX_SIZE) -> list:
-    """One message as a JSON-serialisable ITEM:
-    ``[log_type or None, msg_text, peer, transport, received_epoch, error or None]``."""
-    if frame.oversize:
-        error = f"message larger than {max_size} bytes"
-    elif frame.incomplete:
-        error = "connection closed inside an octet-counted frame"
-    else:
-        try:
-            env = parse_envelope(frame.data)
-        except EnvelopeError as exc:
-            error = f"bad syslog envelope: {exc.reason}"
-        else:
-            log_type = log_type_for(env)
-            if log_type is None:
-                error = f"unknown log type: app-name '{env.app_name or ''}'"
-                if env.app_name == "popchat":
-                    error += f" msgid '{env.msgid or ''}'"
-            elif "\x00" in env.msg:
-                error = "message contains a NUL byte"
-            else:
-                return [log_type, env.msg, peer, transport, received_at, None]
-    return [None, raw_text(frame.data), peer, transport, received_at, error]
+# --- Sources ------------------------------------------------------------------
 
 
 class Allowlist:
@@ -119,118 +85,6 @@ def peer_host(addr: tuple | None) -> str:
     # Gateways are few and send often: parsing each address once saves a
     # large share of the per-datagram cost.
     return _host_of(str(addr[0]))
-
-
-class Batcher:
-    """Collects items and dispatches them `batch_size` at a time, or
-    `batch_seconds` after the first item of a batch arrived.
-
-    `dispatch(items)` runs in a thread pool of `workers` threads; if it raises,
-    the batch is spooled and later batches go straight to the spool until a
-    replay succeeds (so a dead broker costs one timeout, not one per batch).
-    """
-
-    def __init__(self, dispatch: Dispatch, *, spool: Spool | None = None,
-                 counters: Counters | None = None, batch_size: int = 2000,
-                 batch_seconds: float = 0.5, max_size: int = DEFAULT_MAX_SIZE,
-                 workers: int = 4) -> None:
-        self.dispatch = dispatch
-        self.spool = spool
-        self.counters = counters or Counters()
-        self.batch_size = batch_size
-        self.batch_seconds = batch_seconds
-        self.max_size = max_size
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch")
-        self._items: list[list] = []
-        self._timer: asyncio.TimerHandle | None = None
-        self._inflight: set[asyncio.Future] = set()
-        self._broker_ok = True
-
-    @property
-    def inflight(self) -> int:
-        return len(self._inflight)
-
-    def add(self, frame: Frame, *, peer: str, transport: str, received_at: float) -> None:
-        """Queue one message (call from the event loop)."""
-        item = make_item(frame, peer=peer, transport=transport, received_at=received_at,
-                         max_size=self.max_size)
-        self.counters.inc("received")
-        if frame.oversize:
-            self.counters.inc("oversize")
-        elif item[5] is not None:
-            self.counters.inc("envelope_errors")
-        self._items.append(item)
-        if len(self._items) >= self.batch_size:
-            self.flush()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.batch_seconds, self.flush)
-
-    def flush(self) -> None:
-        """Dispatch whatever is queued, off the event loop."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if not self._items:
-            return
-        items, self._items = self._items, []
-        self._track(self._executor.submit(self._dispatch_or_spool, items))
-
-    async def drain(self) -> None:
-        """Flush the partial batch and wait for every dispatch in flight."""
-        self.flush()
-        while self._inflight:
-            await asyncio.gather(*list(self._inflight))
-
-    async def replay_spool(self) -> int:
-        """Replay spooled batches (oldest first) in the dispatch pool."""
-        if self.spool is None:
-            return 0
-        fut = self._track(self._executor.submit(self._replay))
-        return await fut
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
-
-    def _track(self, cfut) -> asyncio.Future:
-        fut = asyncio.wrap_future(cfut)
-        self._inflight.add(fut)
-        fut.add_done_callback(self._inflight.discard)
-        return fut
-
-    def _dispatch_or_spool(self, items: list[list]) -> None:
-        if self._broker_ok or self.spool is None:
-            try:
-                self.dispatch(items)
-            except Exception as exc:
-                logger.warning("dispatch of %d items failed (%s); spooling", len(items), exc)
-                self._broker_ok = False
-            else:
-                self.counters.inc("batches")
-                self.counters.inc("dispatched_items", len(items))
-                return
-        if self.spool is None:
-            logger.error("no spool configured: %d items lost", len(items))
-            return
-        try:
-            self.spool.write(items)
-        except OSError:
-            logger.exception("could not spool %d items: they are lost", len(items))
-            return
-        self.counters.inc("spooled_batches")
-
-    def _replay(self) -> int:
-        assert self.spool is not None
-
-        def replay_one(items: list[list]) -> None:
-            self.dispatch(items)
-            self._broker_ok = True
-            self.counters.inc("replayed_batches")
-            self.counters.inc("dispatched_items", len(items))
-
-        done = self.spool.replay(replay_one)
-        if not self.spool.pending():
-            self._broker_ok = True
-        return done
 
 
 # --- The asyncio shell -------------------------------------------------------

@@ -16,6 +16,7 @@ COUNTERS: dict[str, str] = {
     "dispatched_items": "Messages in those batches.",
     "spooled_batches": "Batches written to the spool because dispatch failed.",
     "replayed_batches": "Spooled batches dispatched later and removed from the spool.",
+    "lost_items": "Messages lost: neither dispatched nor spooled (spool full or unwritable).",
 }
 
 

@@ -171,7 +171,12 @@ def time_field(log_type: str) -> str:
 
 
 class Quarantine(models.Model):
-    """Input that could not be stored, kept verbatim with the reason."""
+    """Input that could not be stored, kept verbatim with the reason.
+
+    `data` holds the frame's bytes exactly as they arrived (envelope included,
+    any bytes, up to 1 MiB); `length` is the original length when it was cut.
+    `raw` is only a readable, searchable preview of those bytes.
+    """
 
     TRANSPORTS = [("udp", "UDP"), ("tcp", "TCP"), ("tls", "TLS"), ("file", _("file import"))]
 
@@ -181,7 +186,9 @@ class Quarantine(models.Model):
     log_type = models.CharField(_("log type"), max_length=16, blank=True)
     reason = models.TextField(_("reason"))
     raw = models.TextField(_("raw message"))
-    # Over (raw, peer, received time): a retried batch adds no second row.
+    data = models.BinaryField(_("original bytes"), default=b"")
+    length = models.BigIntegerField(_("original length"), null=True, blank=True)
+    # Over (bytes, peer, received time): a retried batch adds no second row.
     digest = models.BinaryField(max_length=16, unique=True)
 
     class Meta:
@@ -190,6 +197,25 @@ class Quarantine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M:%S} {self.peer}: {self.reason}"
+
+    @property
+    def cut(self) -> bool:
+        return self.length is not None and self.length > len(self.data)
+
+
+class NewGatewayQuota(models.Model):
+    """How many unassigned gateways one source created in one hour: the cap
+    SYSLOG_NEW_GATEWAYS_PER_HOUR keeps a spoofing sender from filling the registry."""
+
+    peer = models.CharField(max_length=255)
+    hour = models.DateTimeField()
+    created = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["peer", "hour"], name="newgw_peer_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.peer} {self.hour:%Y-%m-%d %H}h: {self.created}"
 
 
 class IngestCounter(models.Model):

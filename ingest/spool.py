@@ -7,6 +7,7 @@ from its dispatch threads.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -29,17 +30,41 @@ class Spool:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._seq = itertools.count()
         self._replay_lock = threading.Lock()
+        self.sweep_temporary()
+
+    def sweep_temporary(self) -> int:
+        """Remove `.tmp` files a crash left behind (never renamed, so never whole)."""
+        removed = 0
+        for tmp in self.directory.glob(".*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+                removed += 1
+        return removed
+
+    def free_bytes(self) -> int:
+        """Space left for spooling (what an unprivileged writer may use)."""
+        try:
+            st = os.statvfs(self.directory)
+        except OSError:
+            return 0
+        return st.f_bavail * st.f_frsize
 
     def write(self, items: list[list]) -> Path:
         """Store one batch durably; names sort in arrival order."""
         name = f"{time.time_ns():020d}-{os.getpid()}-{next(self._seq):06d}.json"
         path = self.directory / name
         tmp = self.directory / f".{name}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(items, f, ensure_ascii=False, separators=(",", ":"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(items, f, ensure_ascii=False, separators=(",", ":"))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            # A full or read-only disk must not leave half-written files behind.
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
         return path
 
     def pending(self) -> list[Path]:

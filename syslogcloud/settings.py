@@ -168,6 +168,10 @@ SYSLOG_BATCH_SECONDS = env.float("SYSLOG_BATCH_SECONDS", default=0.5)
 SYSLOG_ALLOWED_CIDRS = env.list("SYSLOG_ALLOWED_CIDRS", default=[])
 SYSLOG_SPOOL_DIR = Path(env("SYSLOG_SPOOL_DIR", default=str(BASE_DIR / "var" / "spool")))
 SYSLOG_SPOOL_RETRY_SECONDS = env.float("SYSLOG_SPOOL_RETRY_SECONDS", default=2.0)
+# Records dated further ahead of their arrival than this are quarantined (a reset clock).
+SYSLOG_MAX_FUTURE_MINUTES = env.int("SYSLOG_MAX_FUTURE_MINUTES", default=1440)
+# How many unassigned gateways one source address may create per hour.
+SYSLOG_NEW_GATEWAYS_PER_HOUR = env.int("SYSLOG_NEW_GATEWAYS_PER_HOUR", default=100)
 # RFC 5425 listener (`collector --tls HOST:PORT`): PEM certificate chain and key.
 SYSLOG_TLS_CERT = env("SYSLOG_TLS_CERT", default="")
 SYSLOG_TLS_KEY = env("SYSLOG_TLS_KEY", default="")
