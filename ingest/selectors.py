@@ -17,6 +17,8 @@ def ingest_status() -> dict:
         "unassigned": unassigned,
         "duplicates": counters.get("duplicates", 0),
         "rejected": counters.get("rejected", 0),
+        # Unassigned gateways created on first sight (SYSLOG_NEW_GATEWAYS_PER_HOUR caps them).
+        "new_gateways": counters.get("new_gateways", 0),
     }
 
 
