@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from syslogcloud.csvsafe import safe_row
 
-from .models import IngestCounter, Quarantine
+from .models import DeadLetter, IngestCounter, Quarantine
 
 
 @admin.action(description=_("Download selected as CSV"))
@@ -92,3 +92,24 @@ class IngestCounterAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return request.user.is_superuser
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(admin.ModelAdmin):
+    """Batches parked after unexpected errors; replayed every few minutes."""
+
+    list_display = ("created_at", "reason", "attempts")
+    readonly_fields = ("created_at", "reason", "attempts")
+    exclude = ("items",)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

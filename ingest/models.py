@@ -227,3 +227,20 @@ class IngestCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class DeadLetter(models.Model):
+    """A batch whose storing kept failing for a reason other than a lost
+    connection (a bug, an unexpected error). Parked here, never dropped, and
+    retried by `ingest.tasks.dead_letters_replay` until it stores."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    items = models.JSONField()
+    reason = models.TextField()
+    attempts = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {len(self.items)} items: {self.reason[:80]}"

@@ -28,7 +28,14 @@ from ingest.framing import KEEP_MAX
 from ingest.items import Item, frame_bytes, item_from, shown
 from syslogcloud.outbound import short_error
 
-from .models import LOG_MODELS, IngestCounter, NewGatewayQuota, Quarantine, time_field
+from .models import (
+    LOG_MODELS,
+    DeadLetter,
+    IngestCounter,
+    NewGatewayQuota,
+    Quarantine,
+    time_field,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -287,6 +294,29 @@ def _quarantine(item: Item, reason: str) -> Quarantine:
         length=length if length > len(data) else None,
         digest=hashlib.blake2b(key, digest_size=16).digest(),
     )
+
+
+def dead_letter_park(*, items: list, reason: str) -> DeadLetter:
+    """Keep a batch that could not be stored, for `dead_letters_replay`."""
+    logger.error("parked a batch of %d items in the dead-letter store: %s", len(items), reason)
+    return DeadLetter.objects.create(items=[list(i) for i in items],
+                                     reason=shown(reason, 2000))
+
+
+def dead_letters_replay() -> dict[str, int]:
+    """Store every parked batch again; those that store are removed."""
+    done = failed = 0
+    for letter in DeadLetter.objects.order_by("created_at").iterator():
+        try:
+            store_batch(items=letter.items)
+        except Exception as exc:  # still failing: keep it, count the attempt
+            failed += 1
+            DeadLetter.objects.filter(pk=letter.pk).update(
+                attempts=F("attempts") + 1, reason=shown(f"{type(exc).__name__}: {exc}", 2000))
+        else:
+            done += 1
+            letter.delete()
+    return {"replayed": done, "still_failing": failed}
 
 
 def _counters_add(**amounts: int) -> None:

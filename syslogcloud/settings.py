@@ -152,12 +152,50 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Fail fast when the broker is down so the collector spools instead of blocking.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
+# --- Celery durability: each of these decides whether a queued batch can be lost ---
+# Ack a message only after its task ran: a worker that dies mid-task leaves it queued.
+CELERY_TASK_ACKS_LATE = True
+# A pool child killed mid-task (the OOM killer, SIGKILL) requeues the message at
+# once instead of acking it as failed; store_batch is idempotent (digest keys).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task that fails anyway is rejected (dropped) unless it is acked on failure:
+# store_batch never fails, it retries or parks its batch in ingest.DeadLetter.
+CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
+# One unstarted message per pool process: less held back from other workers,
+# less to redeliver after a crash, and a warm shutdown has no prefetched
+# batches to wait for (row 6: with a multiplier of 2 a task arriving during
+# shutdown was held while the consumer was already gone).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The longest store_batch retry countdown (ingest.tasks.RETRY_BACKOFF_MAX).
+CELERY_TASK_RETRY_BACKOFF_MAX = 60
+# Redis redelivers an unacked message after the visibility timeout: it must be
+# above the longest retry countdown (an ETA message stays unacked in the
+# worker) plus a batch's run time, and short enough that a killed or wedged
+# worker's batches come back within minutes (it was 1 h: 62-minute delays).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    # Workers sweep for such messages every interval × throttle seconds; kombu's
+    # 10 × 10 would add up to 100 s to every redelivery.
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+    # A worker killed inside a sweep holds its lock this long (kombu: 300 s).
+    "unacked_mutex_expire": 30,
+    # Fail fast when the broker is down so the collector spools instead of blocking.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# A worker that lost the broker cancels its running batches instead of
+# finishing them: acks_late messages are redelivered anyway, and running the
+# same batch twice at once only wastes the database.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Shutdown (a deploy's SIGTERM): finish the running batch for up to this many
+# seconds, then give back (requeue) what is unfinished or only prefetched, such
+# as retry countdowns held in the worker; also when the worker is idle.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 
@@ -195,6 +233,10 @@ ALLOW_PRIVATE_OUTBOUND = env.bool("ALLOW_PRIVATE_OUTBOUND", default=False)
 CELERY_BEAT_SCHEDULE["portal-refresh-rollups"] = {
     "task": "portal.tasks.refresh_rollups",
     "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["ingest-dead-letters-replay"] = {
+    "task": "ingest.tasks.dead_letters_replay",
+    "schedule": 300.0,
 }
 CELERY_BEAT_SCHEDULE["provisioning-pending-sweep"] = {
     "task": "provisioning.tasks.pending_sweep",
