@@ -51,6 +51,8 @@ class Batcher:
         self._timer: asyncio.TimerHandle | None = None
         self._inflight: set[asyncio.Future] = set()
         self._broker_ok = True
+        # Told the number of batches in flight whenever it changes (back-pressure).
+        self.on_backlog: Callable[[int], None] | None = None
 
     @property
     def inflight(self) -> int:
@@ -101,8 +103,17 @@ class Batcher:
     def _track(self, cfut) -> asyncio.Future:
         fut = asyncio.wrap_future(cfut)
         self._inflight.add(fut)
-        fut.add_done_callback(self._inflight.discard)
+        fut.add_done_callback(self._done)
+        self._report_backlog()
         return fut
+
+    def _done(self, fut: asyncio.Future) -> None:
+        self._inflight.discard(fut)
+        self._report_backlog()
+
+    def _report_backlog(self) -> None:
+        if self.on_backlog is not None:
+            self.on_backlog(len(self._inflight))
 
     def _dispatch_or_spool(self, items: list[Item]) -> None:
         if self._broker_ok or self.spool is None:

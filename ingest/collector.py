@@ -22,6 +22,7 @@ from collections.abc import Iterable
 
 from ingest.batcher import Batcher, Dispatch
 from ingest.framing import Frame, TcpFramer, datagram_frame
+from ingest.guards import Limits, RateLimitedLog, udp_drops
 from ingest.items import make_item
 from ingest.metrics import Counters, render_prometheus, serve_metrics
 
@@ -110,16 +111,22 @@ class SyslogUDP(asyncio.DatagramProtocol):
 
 
 class SyslogTCP(asyncio.Protocol):
-    """One TCP connection: octet-counted and LF/NUL-terminated frames."""
+    """One TCP connection: octet-counted and LF/NUL-terminated frames.
 
-    def __init__(self, batcher: Batcher, *, allowlist: Allowlist, counters: Counters,
-                 connections: set[SyslogTCP], name: str = "tcp") -> None:
-        self.batcher, self.allowlist, self.counters = batcher, allowlist, counters
-        self.connections = connections
+    Closed after `Limits.idle_seconds` without data; refused when the
+    collector already holds its total or per-source number of connections;
+    paused while the dispatch backlog is over its bound (back-pressure)."""
+
+    def __init__(self, owner: Collector, *, name: str = "tcp") -> None:
+        self.owner = owner
+        self.batcher, self.allowlist, self.counters = owner.batcher, owner.allowlist, \
+            owner.counters
         self.name = name  # "tls" for RFC 5425 connections: same framing inside TLS
         self.transport: asyncio.Transport | None = None
         self.framer: TcpFramer | None = None
         self.peer = ""
+        self._last_data = 0.0
+        self._idle_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.peer = peer_host(transport.get_extra_info("peername"))
@@ -127,11 +134,19 @@ class SyslogTCP(asyncio.Protocol):
             self.counters.inc("rejected")
             transport.abort()
             return
+        if not self.owner.admit(self):
+            self.counters.inc("refused_connections")
+            transport.abort()
+            return
         self.transport = transport  # type: ignore[assignment]
         self.framer = TcpFramer(self.batcher.max_size)
-        self.connections.add(self)
+        self._last_data = time.monotonic()
+        self._arm_idle_timer(self.owner.limits.idle_seconds)
+        if self.owner.paused:
+            self.transport.pause_reading()
 
     def data_received(self, data: bytes) -> None:
+        self._last_data = time.monotonic()
         if self.framer is not None:
             self._add(self.framer.feed(data))
 
@@ -141,12 +156,33 @@ class SyslogTCP(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.finish()
-        self.connections.discard(self)
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        self.owner.release(self)
 
     def finish(self) -> None:
         """Hand over an unterminated last message (idempotent)."""
         if self.framer is not None:
             self._add(self.framer.flush())
+
+    def close(self) -> None:
+        self.finish()
+        if self.transport is not None:
+            self.transport.close()
+
+    def _arm_idle_timer(self, delay: float) -> None:
+        self._idle_timer = asyncio.get_running_loop().call_later(delay, self._idle_check)
+
+    def _idle_check(self) -> None:
+        # One timer per connection, re-armed for the remaining time instead of
+        # being reset on every read.
+        limit = self.owner.limits.idle_seconds
+        idle = time.monotonic() - self._last_data
+        if idle >= limit:
+            self.counters.inc("idle_closed")
+            self.close()
+        else:
+            self._arm_idle_timer(limit - idle)
 
     def _add(self, frames: list[Frame]) -> None:
         now = time.time()
@@ -158,12 +194,17 @@ class Collector:
     """Listeners, the spool replayer and the /metrics endpoint around one Batcher."""
 
     def __init__(self, batcher: Batcher, *, allowlist: Allowlist | None = None,
-                 spool_retry_seconds: float = 2.0) -> None:
+                 spool_retry_seconds: float = 2.0, limits: Limits | None = None) -> None:
         self.batcher = batcher
         self.counters = batcher.counters
         self.allowlist = allowlist or Allowlist()
         self.spool_retry_seconds = spool_retry_seconds
+        self.limits = limits or Limits()
         self.connections: set[SyslogTCP] = set()
+        self._per_source: dict[str, int] = {}
+        self.paused = False
+        self._errors = RateLimitedLog()
+        batcher.on_backlog = self._backlog_changed
         self._udp: asyncio.DatagramTransport | None = None
         self._servers: list[asyncio.Server] = []
         self._replayer: asyncio.Task | None = None
@@ -176,6 +217,7 @@ class Collector:
         Raises OSError naming the listener that could not bind."""
         bound: dict[str, Address] = {}
         self._tls_context = tls_context
+        asyncio.get_running_loop().set_exception_handler(self._loop_error)
         for name, addr, bind in (("udp", udp, self._bind_udp), ("tcp", tcp, self._bind_tcp),
                                  ("tls", tls, self._bind_tls),
                                  ("metrics", metrics, self._bind_metrics)):
@@ -201,8 +243,7 @@ class Collector:
 
     async def _bind_tcp(self, addr: Address) -> tuple:
         server = await asyncio.get_running_loop().create_server(
-            lambda: SyslogTCP(self.batcher, allowlist=self.allowlist,
-                              counters=self.counters, connections=self.connections),
+            lambda: SyslogTCP(self),
             host=addr[0], port=addr[1], reuse_address=True)
         self._servers.append(server)
         return server.sockets[0].getsockname()
@@ -210,8 +251,7 @@ class Collector:
     async def _bind_tls(self, addr: Address) -> tuple:
         """RFC 5425: octet-counted syslog inside TLS (port 6514 by convention)."""
         server = await asyncio.get_running_loop().create_server(
-            lambda: SyslogTCP(self.batcher, allowlist=self.allowlist, counters=self.counters,
-                              connections=self.connections, name="tls"),
+            lambda: SyslogTCP(self, name="tls"),
             host=addr[0], port=addr[1], reuse_address=True, ssl=self._tls_context)
         self._servers.append(server)
         return server.sockets[0].getsockname()
@@ -222,18 +262,67 @@ class Collector:
         self._servers.append(server)
         return server.sockets[0].getsockname()
 
+    def admit(self, conn: SyslogTCP) -> bool:
+        """Register a new connection unless a cap is reached."""
+        if len(self.connections) >= self.limits.max_connections or \
+                self._per_source.get(conn.peer, 0) >= self.limits.max_per_source:
+            self._errors.log("cap", f"refusing TCP connection from {conn.peer}: "
+                                    f"{len(self.connections)} open, "
+                                    f"{self._per_source.get(conn.peer, 0)} from that source")
+            return False
+        self.connections.add(conn)
+        self._per_source[conn.peer] = self._per_source.get(conn.peer, 0) + 1
+        return True
+
+    def release(self, conn: SyslogTCP) -> None:
+        if conn in self.connections:
+            self.connections.discard(conn)
+            left = self._per_source.get(conn.peer, 1) - 1
+            if left:
+                self._per_source[conn.peer] = left
+            else:
+                self._per_source.pop(conn.peer, None)
+
+    def _backlog_changed(self, inflight: int) -> None:
+        """Back-pressure: stop reading TCP while too many batches wait for
+        dispatch, resume at half that. UDP cannot be paused (the kernel drops,
+        counted in udp_drops)."""
+        if not self.paused and inflight >= self.limits.max_inflight:
+            self.paused = True
+            self.counters.inc("paused")
+            for conn in self.connections:
+                if conn.transport is not None:
+                    conn.transport.pause_reading()
+        elif self.paused and inflight <= self.limits.max_inflight // 2:
+            self.paused = False
+            for conn in self.connections:
+                if conn.transport is not None and not conn.transport.is_closing():
+                    conn.transport.resume_reading()
+
+    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        """asyncio reports accept() failures (EMFILE …) here, with a traceback
+        each time; one line a second with a count says the same."""
+        exc = context.get("exception")
+        message = context.get("message", "event loop error")
+        key = f"{message}:{type(exc).__name__}"
+        self._errors.log(key, f"{message}: {exc}" if exc else message)
+
     async def stop(self) -> None:
-        """Stop accepting, hand over TCP leftovers and the partial batch, and
-        wait until every batch is dispatched or spooled."""
+        """Stop accepting, keep reading open connections until their senders
+        close them or SYSLOG_DRAIN_SECONDS pass, then hand over the leftovers
+        and the partial batch and wait until every batch is dispatched or spooled."""
         self._stopping.set()
-        if self._udp is not None:
-            self._udp.close()
         for server in self._servers:
             server.close()
+        if self._udp is not None:
+            self._udp.close()
+        if self.paused:
+            self._backlog_changed(0)
+        deadline = time.monotonic() + self.limits.drain_seconds
+        while self.connections and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         for conn in list(self.connections):
-            conn.finish()
-            if conn.transport is not None:
-                conn.transport.close()
+            conn.close()
         if self._replayer is not None:
             await self._replayer
         await self.batcher.drain()
@@ -246,8 +335,8 @@ class Collector:
         while not self._stopping.is_set():
             try:
                 done = await self.batcher.replay_spool()
-            except Exception:
-                logger.exception("spool replay crashed")
+            except Exception as exc:  # e.g. EMFILE: one line a second, no traceback
+                self._errors.log("replay", f"spool replay failed: {exc!r}")
             else:
                 if done:
                     logger.warning("replayed %d spooled batches", done)
@@ -258,9 +347,15 @@ class Collector:
 
     def render_metrics(self) -> str:
         spool = self.batcher.spool
+        udp_sock = self._udp.get_extra_info("socket") if self._udp is not None else None
         return render_prometheus(self.counters, {
             "spool_files": ("Batches waiting in the spool.",
                             len(spool.pending()) if spool else 0),
+            "spool_free_bytes": ("Disk space left for the spool.",
+                                 spool.free_bytes() if spool else 0),
             "inflight_batches": ("Dispatches running or queued.", self.batcher.inflight),
             "tcp_connections": ("Open TCP connections.", len(self.connections)),
+            "tcp_paused": ("1 while TCP reading is paused for back-pressure.", int(self.paused)),
+            "udp_drops": ("Datagrams the kernel dropped on the UDP socket (buffer full).",
+                          udp_drops(udp_sock) if udp_sock is not None else 0),
         })

@@ -16,6 +16,9 @@ COUNTERS: dict[str, str] = {
     "dispatched_items": "Messages in those batches.",
     "spooled_batches": "Batches written to the spool because dispatch failed.",
     "replayed_batches": "Spooled batches dispatched later and removed from the spool.",
+    "refused_connections": "TCP connections refused: SYSLOG_MAX_CONNECTIONS(_PER_SOURCE) reached.",
+    "idle_closed": "TCP connections closed after SYSLOG_TCP_IDLE_SECONDS without data.",
+    "paused": "Times TCP reading was paused because dispatch fell behind.",
     "lost_items": "Messages lost: neither dispatched nor spooled (spool full or unwritable).",
 }
 

@@ -206,6 +206,13 @@ SYSLOG_BATCH_SECONDS = env.float("SYSLOG_BATCH_SECONDS", default=0.5)
 SYSLOG_ALLOWED_CIDRS = env.list("SYSLOG_ALLOWED_CIDRS", default=[])
 SYSLOG_SPOOL_DIR = Path(env("SYSLOG_SPOOL_DIR", default=str(BASE_DIR / "var" / "spool")))
 SYSLOG_SPOOL_RETRY_SECONDS = env.float("SYSLOG_SPOOL_RETRY_SECONDS", default=2.0)
+# TCP senders: an idle connection is closed after this many seconds; caps on
+# open connections in total and per source address (issue 10 item 5).
+SYSLOG_TCP_IDLE_SECONDS = env.float("SYSLOG_TCP_IDLE_SECONDS", default=600.0)
+SYSLOG_MAX_CONNECTIONS = env.int("SYSLOG_MAX_CONNECTIONS", default=2000)
+SYSLOG_MAX_CONNECTIONS_PER_SOURCE = env.int("SYSLOG_MAX_CONNECTIONS_PER_SOURCE", default=100)
+# On SIGTERM, how long open connections may keep sending before they are closed.
+SYSLOG_DRAIN_SECONDS = env.float("SYSLOG_DRAIN_SECONDS", default=10.0)
 # Records dated further ahead of their arrival than this are quarantined (a reset clock).
 SYSLOG_MAX_FUTURE_MINUTES = env.int("SYSLOG_MAX_FUTURE_MINUTES", default=1440)
 # How many unassigned gateways one source address may create per hour.

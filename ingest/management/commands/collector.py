@@ -18,6 +18,7 @@ from django.db import connections
 
 from ingest.collector import Address, Allowlist, Batcher, Collector, Dispatch
 from ingest.framing import DEFAULT_MAX_SIZE
+from ingest.guards import Limits, raise_nofile_limit
 from ingest.spool import Spool
 
 DEFAULT_ADDRESS = ("0.0.0.0", 5514)
@@ -34,6 +35,7 @@ class CollectorSettings:
     spool_dir: Path = Path("var/spool")
     spool_retry_seconds: float = 2.0
     eager: bool = False
+    limits: Limits = Limits()
 
 
 def settings_from_django() -> CollectorSettings:
@@ -49,6 +51,12 @@ def settings_from_django() -> CollectorSettings:
                        or Path(settings.BASE_DIR) / "var" / "spool"),
         spool_retry_seconds=float(getattr(settings, "SYSLOG_SPOOL_RETRY_SECONDS", 2.0)),
         eager=bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)),
+        limits=Limits(
+            idle_seconds=float(settings.SYSLOG_TCP_IDLE_SECONDS),
+            max_connections=int(settings.SYSLOG_MAX_CONNECTIONS),
+            max_per_source=int(settings.SYSLOG_MAX_CONNECTIONS_PER_SOURCE),
+            drain_seconds=float(settings.SYSLOG_DRAIN_SECONDS),
+        ),
     )
 
 
@@ -101,7 +109,7 @@ def build_collector(conf: CollectorSettings, *, dispatch: Dispatch | None = None
     batcher = Batcher(dispatch, spool=Spool(conf.spool_dir), batch_size=conf.batch_size,
                       batch_seconds=conf.batch_seconds, max_size=conf.max_size, workers=workers)
     return Collector(batcher, allowlist=Allowlist(conf.allowed_cidrs),
-                     spool_retry_seconds=conf.spool_retry_seconds)
+                     spool_retry_seconds=conf.spool_retry_seconds, limits=conf.limits)
 
 
 def parse_address(option: str, value: str) -> Address:
@@ -160,6 +168,7 @@ class Command(BaseCommand):
         ) if tls else None
         if udp is None and tcp is None and tls is None:
             udp = tcp = DEFAULT_ADDRESS
+        raise_nofile_limit()
         try:
             conf = settings_from_django()
             collector = build_collector(conf)
