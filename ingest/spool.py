@@ -22,6 +22,15 @@ logger = logging.getLogger(__name__)
 Dispatch = Callable[[list[list]], object]
 
 
+def free_bytes(directory: Path) -> int:
+    """Space left for spooling (what an unprivileged writer may use)."""
+    try:
+        st = os.statvfs(directory)
+    except OSError:
+        return 0
+    return st.f_bavail * st.f_frsize
+
+
 class Spool:
     """Batches waiting for the broker, under `directory`."""
 
@@ -42,12 +51,7 @@ class Spool:
         return removed
 
     def free_bytes(self) -> int:
-        """Space left for spooling (what an unprivileged writer may use)."""
-        try:
-            st = os.statvfs(self.directory)
-        except OSError:
-            return 0
-        return st.f_bavail * st.f_frsize
+        return free_bytes(self.directory)
 
     def write(self, items: list[list]) -> Path:
         """Store one batch durably; names sort in arrival order."""

@@ -213,6 +213,11 @@ SYSLOG_MAX_CONNECTIONS = env.int("SYSLOG_MAX_CONNECTIONS", default=2000)
 SYSLOG_MAX_CONNECTIONS_PER_SOURCE = env.int("SYSLOG_MAX_CONNECTIONS_PER_SOURCE", default=100)
 # On SIGTERM, how long open connections may keep sending before they are closed.
 SYSLOG_DRAIN_SECONDS = env.float("SYSLOG_DRAIN_SECONDS", default=10.0)
+# Past this many batches waiting in Redis, the collector spills to its disk
+# spool (replayed as the queue drains): bounded broker memory. 0 = no limit.
+SYSLOG_MAX_QUEUE_LENGTH = env.int("SYSLOG_MAX_QUEUE_LENGTH", default=2000)
+# ingest_status warns when the spool's disk has less free space than this.
+SYSLOG_SPOOL_MIN_FREE_MB = env.int("SYSLOG_SPOOL_MIN_FREE_MB", default=512)
 # Records dated further ahead of their arrival than this are quarantined (a reset clock).
 SYSLOG_MAX_FUTURE_MINUTES = env.int("SYSLOG_MAX_FUTURE_MINUTES", default=1440)
 # How many unassigned gateways one source address may create per hour.

@@ -9,6 +9,7 @@ import asyncio
 import signal
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class CollectorSettings:
     spool_retry_seconds: float = 2.0
     eager: bool = False
     limits: Limits = Limits()
+    max_queue_length: int = 0
 
 
 def settings_from_django() -> CollectorSettings:
@@ -51,6 +53,7 @@ def settings_from_django() -> CollectorSettings:
                        or Path(settings.BASE_DIR) / "var" / "spool"),
         spool_retry_seconds=float(getattr(settings, "SYSLOG_SPOOL_RETRY_SECONDS", 2.0)),
         eager=bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)),
+        max_queue_length=int(settings.SYSLOG_MAX_QUEUE_LENGTH),
         limits=Limits(
             idle_seconds=float(settings.SYSLOG_TCP_IDLE_SECONDS),
             max_connections=int(settings.SYSLOG_MAX_CONNECTIONS),
@@ -61,6 +64,37 @@ def settings_from_django() -> CollectorSettings:
 
 
 _publisher = threading.local()
+
+
+class QueueFull(RuntimeError):
+    """The broker's queue is past SYSLOG_MAX_QUEUE_LENGTH: spool instead."""
+
+
+class QueueGauge:
+    """The length of Celery's Redis queue, read at most once a second: past
+    the limit, batches spill to the disk spool (replayed when it drains)
+    rather than grow Redis' memory without bound."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._checked = 0.0
+        self._full = False
+        self._lock = threading.Lock()
+
+    def check(self, conn) -> None:
+        if self.limit <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            if now - self._checked >= 1.0:
+                self._checked = now
+                client = conn.default_channel.client
+                self._full = client.llen("celery") >= self.limit
+        if self._full:
+            raise QueueFull(f"the broker queue holds {self.limit}+ batches")
+
+
+_queue_gauge = QueueGauge(0)
 
 
 def dispatch_to_celery(items: list[list]) -> None:
@@ -77,6 +111,12 @@ def dispatch_to_celery(items: list[list]) -> None:
         app = store_batch.app
         options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
         conn = _publisher.connection = app.connection_for_write(transport_options=options)
+    try:
+        _queue_gauge.check(conn)
+    except QueueFull:
+        raise
+    except Exception:
+        pass  # not Redis, or it cannot tell: the publish below decides
     try:
         store_batch.apply_async(args=(items,), connection=conn, retry=False)
     except Exception:
@@ -104,6 +144,7 @@ def build_collector(conf: CollectorSettings, *, dispatch: Dispatch | None = None
     """A Collector for these settings; `dispatch` overrides the Celery/in-process choice."""
     if dispatch is None:
         dispatch = store_in_process if conf.eager else dispatch_to_celery
+    _queue_gauge.limit = conf.max_queue_length
     # In-process storing uses one thread so SQLite writes never contend.
     workers = 1 if conf.eager else 4
     batcher = Batcher(dispatch, spool=Spool(conf.spool_dir), batch_size=conf.batch_size,
