@@ -244,3 +244,23 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {len(self.items)} items: {self.reason[:80]}"
+
+
+class TouchedDay(models.Model):
+    """A (log type, gateway, JST day) that received records the rollups have
+    not folded in yet. Written in the same transaction as the records, so
+    however late a record commits (a redelivery, a spool replay, an import of
+    an old month), its day is on this list; `portal.rollups` rebuilds and
+    removes it within one scheduler period, and reads it as live until then."""
+
+    source = models.CharField(max_length=16)
+    gateway_pk = models.BigIntegerField()  # no FK: no lock on the gateway row per batch
+    day = models.DateField()
+    touched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "gateway_pk", "day"],
+                                               name="touchedday_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source} g{self.gateway_pk} {self.day}"

@@ -26,6 +26,7 @@ import logformats
 from accounts.models import Gateway
 from ingest.framing import KEEP_MAX
 from ingest.items import Item, frame_bytes, item_from, shown
+from logformats.fields import JST
 from syslogcloud.outbound import short_error
 
 from .models import (
@@ -34,6 +35,7 @@ from .models import (
     IngestCounter,
     NewGatewayQuota,
     Quarantine,
+    TouchedDay,
     time_field,
 )
 
@@ -126,10 +128,10 @@ def _store_once(items: list[Item]) -> StoreResult:
                 continue
             rows.append((record, gateway.pk, digest))
         added = _insert_records(log_type, rows)
-        inserted = sum(added.values())
-        result.per_gateway.update(added)
-        result.stored[log_type] += inserted
-        result.duplicates += len(rows) - inserted
+        result.per_gateway.update(pk for pk, _ in added)
+        result.stored[log_type] += len(added)
+        result.duplicates += len(rows) - len(added)
+        _days_touched(log_type, added)
     if rejects:
         Quarantine.objects.bulk_create(rejects, ignore_conflicts=True, batch_size=200)
     result.quarantined = len(rejects)
@@ -204,14 +206,28 @@ def _within_new_gateway_cap(missing: list[str], sources: dict[str, Item],
     return allowed
 
 
-def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]]) -> Counter:
-    """Insert rows whose digest is new; returns how many were new per gateway pk."""
+def _days_touched(log_type: str, added: list[tuple[int, datetime]]) -> None:
+    """Put the JST days of new records on the rollups' list (same transaction)."""
+    days = {(pk, at.astimezone(JST).date()) for pk, at in added}
+    if not days:
+        return
+    now = datetime.now(UTC)
+    TouchedDay.objects.bulk_create(
+        [TouchedDay(source=log_type, gateway_pk=pk, day=day, touched_at=now)
+         for pk, day in sorted(days)],
+        update_conflicts=True, unique_fields=["source", "gateway_pk", "day"],
+        update_fields=["touched_at"])
+
+
+def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]]
+                    ) -> list[tuple[int, datetime]]:
+    """Insert rows whose digest is new; returns (gateway pk, record time) of each."""
     if not rows:
-        return Counter()
+        return []
     model = LOG_MODELS[log_type]
     names = [f.name for f in dataclasses.fields(logformats.FORMATS[log_type].record_class)]
     if connection.vendor == "postgresql":
-        return _copy_insert(model._meta.db_table, names, rows)
+        return _copy_insert(model._meta.db_table, names, rows, time_field(log_type))
     digests = [d for _, _, d in rows]
     existing: set[bytes] = set()
     for i in range(0, len(digests), 500):
@@ -226,11 +242,12 @@ def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]]) -> Cou
         values["gateway_id"] = gateway_pk
         objs.append(model(digest=digest, **values))
     model.objects.bulk_create(objs, ignore_conflicts=True, batch_size=500)
-    return Counter(obj.gateway_id for obj in objs)
+    tf = time_field(log_type)
+    return [(obj.gateway_id, getattr(obj, tf)) for obj in objs]
 
 
-def _copy_insert(table: str, names: list[str], rows: list[tuple[object, int, bytes]]
-                 ) -> Counter:
+def _copy_insert(table: str, names: list[str], rows: list[tuple[object, int, bytes]],
+                 time_column: str) -> list[tuple[int, datetime]]:
     """The hot path on PostgreSQL: COPY into a per-connection staging table,
     then one INSERT … ON CONFLICT DO NOTHING. Far faster than ORM inserts,
     and the conflict clause makes retries and re-deliveries no-ops."""
@@ -254,9 +271,9 @@ def _copy_insert(table: str, names: list[str], rows: list[tuple[object, int, byt
                     copy.write_row(values)
         cur.execute(
             f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{stage}" '
-            'ON CONFLICT (digest) DO NOTHING RETURNING "gateway_id"'
+            f'ON CONFLICT (digest) DO NOTHING RETURNING "gateway_id", "{time_column}"'
         )
-        added = Counter(pk for (pk,) in cur.fetchall())
+        added = cur.fetchall()
         cur.execute(f'DELETE FROM "{stage}"')
     return added
 

@@ -142,6 +142,12 @@ def normalize_mac(text: str) -> str:
     return canonical
 
 
+def format_mac(value: str) -> str:
+    """MACs are stored lower case (one spelling to search and dedupe by) and
+    written upper case, as the gateways send them (SPEC §3 downloads)."""
+    return value.upper()
+
+
 def parse_optional_mac(text: str) -> str:
     return normalize_mac(text) if text else ""
 
