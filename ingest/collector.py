@@ -312,6 +312,7 @@ class Collector:
         close them or SYSLOG_DRAIN_SECONDS pass, then hand over the leftovers
         and the partial batch and wait until every batch is dispatched or spooled."""
         self._stopping.set()
+        self.batcher.stopping = True
         for server in self._servers:
             server.close()
         if self._udp is not None:
@@ -331,17 +332,20 @@ class Collector:
         self.batcher.close()
 
     async def _replay_loop(self) -> None:
-        """Replay the spool at start-up, then every `spool_retry_seconds`."""
+        """Replay the spool at start-up, then every `spool_retry_seconds`
+        (at once again while a spool-first batcher has a backlog)."""
         while not self._stopping.is_set():
             try:
                 done = await self.batcher.replay_spool()
             except Exception as exc:  # e.g. EMFILE: one line a second, no traceback
                 self._errors.log("replay", f"spool replay failed: {exc!r}")
             else:
-                if done:
+                if done and not self.batcher.spool_first:
                     logger.warning("replayed %d spooled batches", done)
+            pause = self.batcher.batch_seconds if self.batcher.spool_first \
+                else self.spool_retry_seconds
             try:
-                await asyncio.wait_for(self._stopping.wait(), self.spool_retry_seconds)
+                await asyncio.wait_for(self._stopping.wait(), pause)
             except TimeoutError:
                 pass
 

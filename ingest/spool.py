@@ -75,7 +75,7 @@ class Spool:
         """Spooled batch files, oldest first."""
         return sorted(self.directory.glob("*.json"))
 
-    def replay(self, dispatch: Dispatch) -> int:
+    def replay(self, dispatch: Dispatch, stop: Callable[[], bool] | None = None) -> int:
         """Dispatch spooled batches oldest first; stop at the first failure.
 
         Returns how many were dispatched (and deleted). A file that is not a
@@ -84,6 +84,8 @@ class Spool:
         done = 0
         with self._replay_lock:  # one replayer at a time, never the same file twice
             for path in self.pending():
+                if stop is not None and stop():
+                    break
                 try:
                     items = json.loads(path.read_text(encoding="utf-8"))
                     if not isinstance(items, list):

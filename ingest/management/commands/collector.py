@@ -145,10 +145,13 @@ def build_collector(conf: CollectorSettings, *, dispatch: Dispatch | None = None
     if dispatch is None:
         dispatch = store_in_process if conf.eager else dispatch_to_celery
     _queue_gauge.limit = conf.max_queue_length
-    # In-process storing uses one thread so SQLite writes never contend.
+    # Embedded mode: each batch goes to the disk spool first and one replay
+    # thread stores them (SQLite writes never contend), so a backlog waits on
+    # disk, not in memory.
     workers = 1 if conf.eager else 4
     batcher = Batcher(dispatch, spool=Spool(conf.spool_dir), batch_size=conf.batch_size,
-                      batch_seconds=conf.batch_seconds, max_size=conf.max_size, workers=workers)
+                      batch_seconds=conf.batch_seconds, max_size=conf.max_size, workers=workers,
+                      spool_first=conf.eager)
     return Collector(batcher, allowlist=Allowlist(conf.allowed_cidrs),
                      spool_retry_seconds=conf.spool_retry_seconds, limits=conf.limits)
 
