@@ -95,7 +95,9 @@ def _alone_in_the_database() -> bool:
     from django.db import connection
 
     with connection.cursor() as cur:
+        # Busy ones only: the shared Celery worker's idle connection may stay.
         cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid()") if connection.vendor == "postgresql" \
+                    "AND pid <> pg_backend_pid() AND state <> 'idle'") \
+            if connection.vendor == "postgresql" \
             else cur.execute("SELECT 0")
         return cur.fetchone()[0] == 0
