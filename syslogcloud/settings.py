@@ -170,7 +170,7 @@ CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 # shutdown was held while the consumer was already gone).
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # The longest store_batch retry countdown (ingest.tasks.RETRY_BACKOFF_MAX).
-CELERY_TASK_RETRY_BACKOFF_MAX = 60
+CELERY_TASK_RETRY_BACKOFF_MAX = env.float("CELERY_TASK_RETRY_BACKOFF_MAX", default=60.0)
 # Redis redelivers an unacked message after the visibility timeout: it must be
 # above the longest retry countdown (an ETA message stays unacked in the
 # worker) plus a batch's run time, and short enough that a killed or wedged

@@ -3,6 +3,7 @@ redis-server, real Celery worker processes killed with signals, and real
 PostgreSQL backends terminated while a batch is being copied in."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -192,3 +193,95 @@ def test_a_parked_batch_is_replayed_and_a_broken_one_stays_parked() -> None:
     assert stored() == 10
     left = DeadLetter.objects.get()
     assert left.attempts == 1 and "TypeError" in left.reason
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster of this test's own (127.0.0.1, free port)."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self) -> None:
+        import tempfile
+
+        # Not under pytest's tmp_path: the postgres user cannot enter root's 0700 tree.
+        self.dir = Path(tempfile.mkdtemp(prefix="sc-test-pg-"))
+        os.chown(self.dir, *_postgres_ids())
+        self.port = free_port()
+        self._as_postgres([str(self.BIN / "initdb"), "-D", str(self.dir / "data"), "-A", "trust",
+                           "-U", "postgres", "--no-sync"])
+        self.start()
+
+    def _as_postgres(self, args: list[str]) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+
+    def start(self) -> None:
+        self._as_postgres([str(self.BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-w",
+                           "-l", str(self.dir / "log"), "-o",
+                           f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1",
+                           "start"])
+
+    def stop(self) -> None:
+        self._as_postgres([str(self.BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-w",
+                           "-m", "immediate", "stop"])
+
+    def remove(self) -> None:
+        import shutil
+
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def count(self) -> int:
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             connect_timeout=3) as conn:
+            return conn.execute("SELECT count(*) FROM ingest_sessionlog").fetchone()[0]
+
+
+def _postgres_ids() -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam("postgres")
+    return entry.pw_uid, entry.pw_gid
+
+
+@pytest.mark.skipif(not Path("/usr/lib/postgresql/15/bin/initdb").exists() or os.getuid() != 0,
+                    reason="needs PostgreSQL 15 binaries and root to run them as postgres")
+def test_a_database_down_longer_than_the_old_retry_budget_costs_nothing(tmp_path) -> None:
+    """Row 3: the old task gave up after 10 retries. With the countdown capped
+    at 1 s here, 10 retries take about 10 s; the database stays down for 25 s."""
+    pg = PrivatePostgres()
+    redis_port = free_port()
+    redis_proc = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind",
+                                   "127.0.0.1", "--save", ""], stdout=subprocess.DEVNULL)
+    env = {**os.environ, "DATABASE_URL": pg.url, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+           "CELERY_TASK_RETRY_BACKOFF_MAX": "1", "PYTHONUNBUFFERED": "1"}
+    repo = Path(__file__).resolve().parents[2]
+    worker = None
+    try:
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=repo, env=env,
+                       check=True, timeout=300)
+        worker = Process([sys.executable, "-m", "celery", "-A", "syslogcloud", "worker",
+                          "--pool=solo", "--loglevel=INFO", "--without-heartbeat",
+                          "--without-gossip", "--without-mingle"], env, tmp_path / "worker.log")
+        worker.wait_for("ready", timeout=90)
+        pg.stop()
+        from ingest.tasks import store_batch
+
+        with store_batch.app.connection_for_write(env["REDIS_URL"]) as conn:
+            store_batch.apply_async(args=(session_items(5000, gw="GW-DOWN"),), connection=conn)
+        wait_until(lambda: worker.output().count("database unavailable") >= 12, timeout=120,
+                   message=worker.output()[-3000:])
+        time.sleep(25 - 12)  # down 25 s in all: far past the old budget of 10 retries
+        pg.start()
+        wait_until(lambda: pg.count() == 5000, timeout=60, message=worker.output()[-3000:])
+    finally:
+        if worker is not None:
+            worker.stop()
+        redis_proc.kill()
+        redis_proc.wait()
+        pg.remove()
