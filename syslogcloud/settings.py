@@ -165,11 +165,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # store_batch never fails, it retries or parks its batch in ingest.DeadLetter.
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 # One unstarted message per pool process: less held back from other workers,
-# less to redeliver after a crash, and a warm shutdown has no prefetched
-# batches to wait for (row 6: with a multiplier of 2 a task arriving during
-# shutdown was held while the consumer was already gone).
+# less to redeliver after a crash, and less for a warm shutdown to give back.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# The longest store_batch retry countdown (ingest.tasks.RETRY_BACKOFF_MAX).
+# The longest store_batch retry countdown (ingest.tasks.retry_countdown caps at it).
 CELERY_TASK_RETRY_BACKOFF_MAX = env.float("CELERY_TASK_RETRY_BACKOFF_MAX", default=60.0)
 # Redis redelivers an unacked message after the visibility timeout: it must be
 # above the longest retry countdown (an ETA message stays unacked in the
@@ -191,9 +189,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # finishing them: acks_late messages are redelivered anyway, and running the
 # same batch twice at once only wastes the database.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-# Shutdown (a deploy's SIGTERM): finish the running batch for up to this many
-# seconds, then give back (requeue) what is unfinished or only prefetched, such
-# as retry countdowns held in the worker; also when the worker is idle.
+# When a shutdown turns cold (a second SIGTERM, SIGQUIT), Celery's soft
+# shutdown first gives the running batch this many seconds, then requeues what
+# is unfinished or only held (retry countdowns), also on an idle worker,
+# instead of dropping it with the process.
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
 CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_TIMEZONE = TIME_ZONE
