@@ -18,7 +18,7 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ingest.batcher import Batcher, Dispatch
 from ingest.framing import Frame, TcpFramer, datagram_frame
@@ -194,12 +194,15 @@ class Collector:
     """Listeners, the spool replayer and the /metrics endpoint around one Batcher."""
 
     def __init__(self, batcher: Batcher, *, allowlist: Allowlist | None = None,
-                 spool_retry_seconds: float = 2.0, limits: Limits | None = None) -> None:
+                 spool_retry_seconds: float = 2.0, limits: Limits | None = None,
+                 extra_gauges: Callable[[], dict[str, tuple[str, float]]] | None = None
+                 ) -> None:
         self.batcher = batcher
         self.counters = batcher.counters
         self.allowlist = allowlist or Allowlist()
         self.spool_retry_seconds = spool_retry_seconds
         self.limits = limits or Limits()
+        self.extra_gauges = extra_gauges  # e.g. database totals (runs in a thread)
         self.connections: set[SyslogTCP] = set()
         self._per_source: dict[str, int] = {}
         self.paused = False
@@ -362,4 +365,5 @@ class Collector:
             "tcp_paused": ("1 while TCP reading is paused for back-pressure.", int(self.paused)),
             "udp_drops": ("Datagrams the kernel dropped on the UDP socket (buffer full).",
                           udp_drops(udp_sock) if udp_sock is not None else 0),
+            **(self.extra_gauges() if self.extra_gauges is not None else {}),
         })

@@ -56,3 +56,27 @@ def test_one_source_creates_at_most_the_hourly_cap_of_new_gateways(settings) -> 
     # Gateways already known keep storing from the same source beyond the cap.
     again = store_batch(items=[session("2024/02/01 11:00:00", gw="FAKE0", peer="198.51.100.7")])
     assert again.stored["session"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_collector_metrics_count_new_unassigned_gateways() -> None:
+    import asyncio
+
+    from ingest.batcher import Batcher
+    from ingest.collector import Collector
+    from ingest.management.commands.collector import database_gauges
+
+    from .test_collector import Sink, http_get
+
+    store_batch(items=[session("2024/02/01 10:00:00", gw="NEW1"),
+                       session("2024/02/01 10:00:00", gw="NEW2")])
+
+    async def scenario() -> str:
+        collector = Collector(Batcher(Sink()), extra_gauges=database_gauges)
+        bound = await collector.start(metrics=("127.0.0.1", 0))
+        try:
+            return (await asyncio.to_thread(http_get, bound["metrics"], "/metrics")).decode()
+        finally:
+            await collector.stop()
+
+    assert "\nsyslogcloud_collector_new_gateways 2\n" in asyncio.run(scenario())
