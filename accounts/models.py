@@ -13,12 +13,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from logformats.fields import GATEWAY_ID_PATTERN
+
 account_id_validator = RegexValidator(
     r"^[A-Z][0-9A-Z]{3,15}$", _("An account ID looks like A00700123.")
 )
-# SPEC §9: gateway IDs end up in file names and headers, so only these
-# characters are accepted at registration.
-GATEWAY_ID_PATTERN = r"[A-Za-z0-9._-]{1,64}"
+# SPEC §9: gateway IDs end up in file names and headers, so registration
+# accepts what the record parsers accept (logformats.fields, the one rule).
 gateway_id_validator = RegexValidator(
     rf"^{GATEWAY_ID_PATTERN}\Z",
     _("A gateway ID is 1 to 64 letters, digits, dots, underscores or hyphens."),

@@ -1,10 +1,9 @@
 """The syslog collector: a thin asyncio shell around synchronous parts.
 
 The protocols only frame bytes (`ingest.framing`) and hand each message to the
-`Batcher`. The batcher reads the envelope (`ingest.syslog`), builds JSON items
-and dispatches full batches from a thread pool, so the event loop never waits
-for the broker or the database. A batch that cannot be dispatched goes to the
-`Spool` and is replayed later. Per-gateway source CIDRs are checked by
+`Batcher` (`ingest.batcher`, the synchronous core), which builds items
+(`ingest.items`) and dispatches full batches from a thread pool, spooling
+what cannot be dispatched. Per-gateway source CIDRs are checked by
 `ingest.services.store_batch`; only the global SYSLOG_ALLOWED_CIDRS is here.
 The wiring to Django settings, Celery and the services is in the
 `collector` management command.
@@ -20,53 +19,21 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 
-from ingest.framing import DEFAULT_MAX_SIZE, Frame, TcpFramer, datagram_frame
+from ingest.batcher import Batcher, Dispatch
+from ingest.framing import Frame, TcpFramer, datagram_frame
+from ingest.guards import Limits, RateLimitedLog, udp_drops
+from ingest.items import make_item
 from ingest.metrics import Counters, render_prometheus, serve_metrics
-from ingest.spool import Spool
-from ingest.syslog import EnvelopeError, log_type_for, parse_envelope
 
 logger = logging.getLogger(__name__)
 
-Dispatch = Callable[[list[list]], object]
+__all__ = ["Batcher", "Dispatch", "make_item", "Allowlist", "Collector", "peer_host"]
 Address = tuple[str, int]
 UDP_RCVBUF = 4 * 1024 * 1024  # absorbs bursts while the loop is busy; the kernel may cap it
 
 
-# --- The synchronous core ----------------------------------------------------
-
-
-def raw_text(data: bytes) -> str:
-    """Bytes kept verbatim for the quarantine: undecodable bytes and NUL (which
-    PostgreSQL text cannot hold) become backslash escapes."""
-    return data.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00")
-
-
-def make_item(frame: Frame, *, peer: str, transport: str, received_at: float,
-              max_size: int = DEFAULT_MAX_SIZE) -> list:
-    """One message as a JSON-serialisable ITEM:
-    ``[log_type or None, msg_text, peer, transport, received_epoch, error or None]``."""
-    if frame.oversize:
-        error = f"message larger than {max_size} bytes"
-    elif frame.incomplete:
-        error = "connection closed inside an octet-counted frame"
-    else:
-        try:
-            env = parse_envelope(frame.data)
-        except EnvelopeError as exc:
-            error = f"bad syslog envelope: {exc.reason}"
-        else:
-            log_type = log_type_for(env)
-            if log_type is None:
-                error = f"unknown log type: app-name '{env.app_name or ''}'"
-                if env.app_name == "popchat":
-                    error += f" msgid '{env.msgid or ''}'"
-            elif "\x00" in env.msg:
-                error = "message contains a NUL byte"
-            else:
-                return [log_type, env.msg, peer, transport, received_at, None]
-    return [None, raw_text(frame.data), peer, transport, received_at, error]
+# --- Sources ------------------------------------------------------------------
 
 
 class Allowlist:
@@ -121,118 +88,6 @@ def peer_host(addr: tuple | None) -> str:
     return _host_of(str(addr[0]))
 
 
-class Batcher:
-    """Collects items and dispatches them `batch_size` at a time, or
-    `batch_seconds` after the first item of a batch arrived.
-
-    `dispatch(items)` runs in a thread pool of `workers` threads; if it raises,
-    the batch is spooled and later batches go straight to the spool until a
-    replay succeeds (so a dead broker costs one timeout, not one per batch).
-    """
-
-    def __init__(self, dispatch: Dispatch, *, spool: Spool | None = None,
-                 counters: Counters | None = None, batch_size: int = 2000,
-                 batch_seconds: float = 0.5, max_size: int = DEFAULT_MAX_SIZE,
-                 workers: int = 4) -> None:
-        self.dispatch = dispatch
-        self.spool = spool
-        self.counters = counters or Counters()
-        self.batch_size = batch_size
-        self.batch_seconds = batch_seconds
-        self.max_size = max_size
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch")
-        self._items: list[list] = []
-        self._timer: asyncio.TimerHandle | None = None
-        self._inflight: set[asyncio.Future] = set()
-        self._broker_ok = True
-
-    @property
-    def inflight(self) -> int:
-        return len(self._inflight)
-
-    def add(self, frame: Frame, *, peer: str, transport: str, received_at: float) -> None:
-        """Queue one message (call from the event loop)."""
-        item = make_item(frame, peer=peer, transport=transport, received_at=received_at,
-                         max_size=self.max_size)
-        self.counters.inc("received")
-        if frame.oversize:
-            self.counters.inc("oversize")
-        elif item[5] is not None:
-            self.counters.inc("envelope_errors")
-        self._items.append(item)
-        if len(self._items) >= self.batch_size:
-            self.flush()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.batch_seconds, self.flush)
-
-    def flush(self) -> None:
-        """Dispatch whatever is queued, off the event loop."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if not self._items:
-            return
-        items, self._items = self._items, []
-        self._track(self._executor.submit(self._dispatch_or_spool, items))
-
-    async def drain(self) -> None:
-        """Flush the partial batch and wait for every dispatch in flight."""
-        self.flush()
-        while self._inflight:
-            await asyncio.gather(*list(self._inflight))
-
-    async def replay_spool(self) -> int:
-        """Replay spooled batches (oldest first) in the dispatch pool."""
-        if self.spool is None:
-            return 0
-        fut = self._track(self._executor.submit(self._replay))
-        return await fut
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
-
-    def _track(self, cfut) -> asyncio.Future:
-        fut = asyncio.wrap_future(cfut)
-        self._inflight.add(fut)
-        fut.add_done_callback(self._inflight.discard)
-        return fut
-
-    def _dispatch_or_spool(self, items: list[list]) -> None:
-        if self._broker_ok or self.spool is None:
-            try:
-                self.dispatch(items)
-            except Exception as exc:
-                logger.warning("dispatch of %d items failed (%s); spooling", len(items), exc)
-                self._broker_ok = False
-            else:
-                self.counters.inc("batches")
-                self.counters.inc("dispatched_items", len(items))
-                return
-        if self.spool is None:
-            logger.error("no spool configured: %d items lost", len(items))
-            return
-        try:
-            self.spool.write(items)
-        except OSError:
-            logger.exception("could not spool %d items: they are lost", len(items))
-            return
-        self.counters.inc("spooled_batches")
-
-    def _replay(self) -> int:
-        assert self.spool is not None
-
-        def replay_one(items: list[list]) -> None:
-            self.dispatch(items)
-            self._broker_ok = True
-            self.counters.inc("replayed_batches")
-            self.counters.inc("dispatched_items", len(items))
-
-        done = self.spool.replay(replay_one)
-        if not self.spool.pending():
-            self._broker_ok = True
-        return done
-
-
 # --- The asyncio shell -------------------------------------------------------
 
 
@@ -256,16 +111,22 @@ class SyslogUDP(asyncio.DatagramProtocol):
 
 
 class SyslogTCP(asyncio.Protocol):
-    """One TCP connection: octet-counted and LF/NUL-terminated frames."""
+    """One TCP connection: octet-counted and LF/NUL-terminated frames.
 
-    def __init__(self, batcher: Batcher, *, allowlist: Allowlist, counters: Counters,
-                 connections: set[SyslogTCP], name: str = "tcp") -> None:
-        self.batcher, self.allowlist, self.counters = batcher, allowlist, counters
-        self.connections = connections
+    Closed after `Limits.idle_seconds` without data; refused when the
+    collector already holds its total or per-source number of connections;
+    paused while the dispatch backlog is over its bound (back-pressure)."""
+
+    def __init__(self, owner: Collector, *, name: str = "tcp") -> None:
+        self.owner = owner
+        self.batcher, self.allowlist, self.counters = owner.batcher, owner.allowlist, \
+            owner.counters
         self.name = name  # "tls" for RFC 5425 connections: same framing inside TLS
         self.transport: asyncio.Transport | None = None
         self.framer: TcpFramer | None = None
         self.peer = ""
+        self._last_data = 0.0
+        self._idle_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.peer = peer_host(transport.get_extra_info("peername"))
@@ -273,11 +134,19 @@ class SyslogTCP(asyncio.Protocol):
             self.counters.inc("rejected")
             transport.abort()
             return
+        if not self.owner.admit(self):
+            self.counters.inc("refused_connections")
+            transport.abort()
+            return
         self.transport = transport  # type: ignore[assignment]
         self.framer = TcpFramer(self.batcher.max_size)
-        self.connections.add(self)
+        self._last_data = time.monotonic()
+        self._arm_idle_timer(self.owner.limits.idle_seconds)
+        if self.owner.paused:
+            self.transport.pause_reading()
 
     def data_received(self, data: bytes) -> None:
+        self._last_data = time.monotonic()
         if self.framer is not None:
             self._add(self.framer.feed(data))
 
@@ -287,12 +156,33 @@ class SyslogTCP(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.finish()
-        self.connections.discard(self)
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        self.owner.release(self)
 
     def finish(self) -> None:
         """Hand over an unterminated last message (idempotent)."""
         if self.framer is not None:
             self._add(self.framer.flush())
+
+    def close(self) -> None:
+        self.finish()
+        if self.transport is not None:
+            self.transport.close()
+
+    def _arm_idle_timer(self, delay: float) -> None:
+        self._idle_timer = asyncio.get_running_loop().call_later(delay, self._idle_check)
+
+    def _idle_check(self) -> None:
+        # One timer per connection, re-armed for the remaining time instead of
+        # being reset on every read.
+        limit = self.owner.limits.idle_seconds
+        idle = time.monotonic() - self._last_data
+        if idle >= limit:
+            self.counters.inc("idle_closed")
+            self.close()
+        else:
+            self._arm_idle_timer(limit - idle)
 
     def _add(self, frames: list[Frame]) -> None:
         now = time.time()
@@ -304,12 +194,20 @@ class Collector:
     """Listeners, the spool replayer and the /metrics endpoint around one Batcher."""
 
     def __init__(self, batcher: Batcher, *, allowlist: Allowlist | None = None,
-                 spool_retry_seconds: float = 2.0) -> None:
+                 spool_retry_seconds: float = 2.0, limits: Limits | None = None,
+                 extra_gauges: Callable[[], dict[str, tuple[str, float]]] | None = None
+                 ) -> None:
         self.batcher = batcher
         self.counters = batcher.counters
         self.allowlist = allowlist or Allowlist()
         self.spool_retry_seconds = spool_retry_seconds
+        self.limits = limits or Limits()
+        self.extra_gauges = extra_gauges  # e.g. database totals (runs in a thread)
         self.connections: set[SyslogTCP] = set()
+        self._per_source: dict[str, int] = {}
+        self.paused = False
+        self._errors = RateLimitedLog()
+        batcher.on_backlog = self._backlog_changed
         self._udp: asyncio.DatagramTransport | None = None
         self._servers: list[asyncio.Server] = []
         self._replayer: asyncio.Task | None = None
@@ -322,6 +220,7 @@ class Collector:
         Raises OSError naming the listener that could not bind."""
         bound: dict[str, Address] = {}
         self._tls_context = tls_context
+        asyncio.get_running_loop().set_exception_handler(self._loop_error)
         for name, addr, bind in (("udp", udp, self._bind_udp), ("tcp", tcp, self._bind_tcp),
                                  ("tls", tls, self._bind_tls),
                                  ("metrics", metrics, self._bind_metrics)):
@@ -347,8 +246,7 @@ class Collector:
 
     async def _bind_tcp(self, addr: Address) -> tuple:
         server = await asyncio.get_running_loop().create_server(
-            lambda: SyslogTCP(self.batcher, allowlist=self.allowlist,
-                              counters=self.counters, connections=self.connections),
+            lambda: SyslogTCP(self),
             host=addr[0], port=addr[1], reuse_address=True)
         self._servers.append(server)
         return server.sockets[0].getsockname()
@@ -356,8 +254,7 @@ class Collector:
     async def _bind_tls(self, addr: Address) -> tuple:
         """RFC 5425: octet-counted syslog inside TLS (port 6514 by convention)."""
         server = await asyncio.get_running_loop().create_server(
-            lambda: SyslogTCP(self.batcher, allowlist=self.allowlist, counters=self.counters,
-                              connections=self.connections, name="tls"),
+            lambda: SyslogTCP(self, name="tls"),
             host=addr[0], port=addr[1], reuse_address=True, ssl=self._tls_context)
         self._servers.append(server)
         return server.sockets[0].getsockname()
@@ -368,18 +265,68 @@ class Collector:
         self._servers.append(server)
         return server.sockets[0].getsockname()
 
+    def admit(self, conn: SyslogTCP) -> bool:
+        """Register a new connection unless a cap is reached."""
+        if len(self.connections) >= self.limits.max_connections or \
+                self._per_source.get(conn.peer, 0) >= self.limits.max_per_source:
+            self._errors.log("cap", f"refusing TCP connection from {conn.peer}: "
+                                    f"{len(self.connections)} open, "
+                                    f"{self._per_source.get(conn.peer, 0)} from that source")
+            return False
+        self.connections.add(conn)
+        self._per_source[conn.peer] = self._per_source.get(conn.peer, 0) + 1
+        return True
+
+    def release(self, conn: SyslogTCP) -> None:
+        if conn in self.connections:
+            self.connections.discard(conn)
+            left = self._per_source.get(conn.peer, 1) - 1
+            if left:
+                self._per_source[conn.peer] = left
+            else:
+                self._per_source.pop(conn.peer, None)
+
+    def _backlog_changed(self, inflight: int) -> None:
+        """Back-pressure: stop reading TCP while too many batches wait for
+        dispatch, resume at half that. UDP cannot be paused (the kernel drops,
+        counted in udp_drops)."""
+        if not self.paused and inflight >= self.limits.max_inflight:
+            self.paused = True
+            self.counters.inc("paused")
+            for conn in self.connections:
+                if conn.transport is not None:
+                    conn.transport.pause_reading()
+        elif self.paused and inflight <= self.limits.max_inflight // 2:
+            self.paused = False
+            for conn in self.connections:
+                if conn.transport is not None and not conn.transport.is_closing():
+                    conn.transport.resume_reading()
+
+    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        """asyncio reports accept() failures (EMFILE …) here, with a traceback
+        each time; one line a second with a count says the same."""
+        exc = context.get("exception")
+        message = context.get("message", "event loop error")
+        key = f"{message}:{type(exc).__name__}"
+        self._errors.log(key, f"{message}: {exc}" if exc else message)
+
     async def stop(self) -> None:
-        """Stop accepting, hand over TCP leftovers and the partial batch, and
-        wait until every batch is dispatched or spooled."""
+        """Stop accepting, keep reading open connections until their senders
+        close them or SYSLOG_DRAIN_SECONDS pass, then hand over the leftovers
+        and the partial batch and wait until every batch is dispatched or spooled."""
         self._stopping.set()
-        if self._udp is not None:
-            self._udp.close()
+        self.batcher.stopping = True
         for server in self._servers:
             server.close()
+        if self._udp is not None:
+            self._udp.close()
+        if self.paused:
+            self._backlog_changed(0)
+        deadline = time.monotonic() + self.limits.drain_seconds
+        while self.connections and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         for conn in list(self.connections):
-            conn.finish()
-            if conn.transport is not None:
-                conn.transport.close()
+            conn.close()
         if self._replayer is not None:
             await self._replayer
         await self.batcher.drain()
@@ -388,25 +335,35 @@ class Collector:
         self.batcher.close()
 
     async def _replay_loop(self) -> None:
-        """Replay the spool at start-up, then every `spool_retry_seconds`."""
+        """Replay the spool at start-up, then every `spool_retry_seconds`
+        (at once again while a spool-first batcher has a backlog)."""
         while not self._stopping.is_set():
             try:
                 done = await self.batcher.replay_spool()
-            except Exception:
-                logger.exception("spool replay crashed")
+            except Exception as exc:  # e.g. EMFILE: one line a second, no traceback
+                self._errors.log("replay", f"spool replay failed: {exc!r}")
             else:
-                if done:
+                if done and not self.batcher.spool_first:
                     logger.warning("replayed %d spooled batches", done)
+            pause = self.batcher.batch_seconds if self.batcher.spool_first \
+                else self.spool_retry_seconds
             try:
-                await asyncio.wait_for(self._stopping.wait(), self.spool_retry_seconds)
+                await asyncio.wait_for(self._stopping.wait(), pause)
             except TimeoutError:
                 pass
 
     def render_metrics(self) -> str:
         spool = self.batcher.spool
+        udp_sock = self._udp.get_extra_info("socket") if self._udp is not None else None
         return render_prometheus(self.counters, {
             "spool_files": ("Batches waiting in the spool.",
                             len(spool.pending()) if spool else 0),
+            "spool_free_bytes": ("Disk space left for the spool.",
+                                 spool.free_bytes() if spool else 0),
             "inflight_batches": ("Dispatches running or queued.", self.batcher.inflight),
             "tcp_connections": ("Open TCP connections.", len(self.connections)),
+            "tcp_paused": ("1 while TCP reading is paused for back-pressure.", int(self.paused)),
+            "udp_drops": ("Datagrams the kernel dropped on the UDP socket (buffer full).",
+                          udp_drops(udp_sock) if udp_sock is not None else 0),
+            **(self.extra_gauges() if self.extra_gauges is not None else {}),
         })

@@ -9,6 +9,9 @@ import re
 from dataclasses import dataclass
 
 DEFAULT_MAX_SIZE = 65536
+# An oversize message is still kept for the quarantine (SPEC §2): verbatim up
+# to this many bytes, beyond that cut with its original length recorded.
+KEEP_MAX = 1024 * 1024
 
 # Octet-counting: MSG-LEN is a non-zero-digit-led number and one space.
 _OCTET_COUNT = re.compile(rb"([1-9]\d{0,9}) ")
@@ -19,22 +22,34 @@ _SEPARATORS = b"\r\n\x00"
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """One message's bytes. `oversize`: cut to the size limit; `incomplete`:
+    """One message's bytes. `oversize`: over the size limit (then `data` holds
+    up to KEEP_MAX bytes of it and `length` its full length); `incomplete`:
     the connection closed before the octet count was satisfied."""
 
     data: bytes
     oversize: bool = False
     incomplete: bool = False
+    length: int | None = None  # the original length when `data` was cut
+
+    @property
+    def cut(self) -> bool:
+        return self.length is not None and self.length > len(self.data)
 
 
-def datagram_frame(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Frame | None:
+def _oversize(data: bytes | bytearray, length: int, keep: int = KEEP_MAX, *,
+              incomplete: bool = False) -> Frame:
+    return Frame(bytes(data[:keep]), oversize=True, incomplete=incomplete, length=length)
+
+
+def datagram_frame(data: bytes, max_size: int = DEFAULT_MAX_SIZE, keep: int = KEEP_MAX
+                   ) -> Frame | None:
     """A UDP datagram is one message; trailing NUL/LF (SysLogHandler, some
     relays) are dropped. None for an empty datagram."""
     data = data.rstrip(_SEPARATORS)
     if not data:
         return None
     if len(data) > max_size:
-        return Frame(data[:max_size], oversize=True)
+        return _oversize(data, len(data), keep)
     return Frame(data)
 
 
@@ -43,16 +58,20 @@ class TcpFramer:
 
     A frame that starts with a digit is octet-counted (`<len> <msg>`); anything
     else ends at LF or NUL (CRLF allowed). Both may be mixed on one connection.
-    A message over `max_size` comes out cut to `max_size` bytes and flagged;
-    the rest of it is skipped so the next message is read correctly.
+    A message over `max_size` comes out flagged, with up to KEEP_MAX of its
+    bytes and its full length; the rest of it is skipped so the next message
+    is read correctly.
     """
 
-    def __init__(self, max_size: int = DEFAULT_MAX_SIZE) -> None:
+    def __init__(self, max_size: int = DEFAULT_MAX_SIZE, keep: int = KEEP_MAX) -> None:
         self.max_size = max_size
+        self.keep = max(keep, max_size)
         self._buf = bytearray()
         self._count: int | None = None  # declared length of the current octet frame
         self._skip = 0  # bytes still to drop after an oversize octet frame
         self._discard_line = False  # dropping the tail of an oversize LF frame
+        self._held: bytes = b""  # the kept head of that oversize LF frame
+        self._held_length = 0  # its length so far
         self._scanned = 0  # bytes of _buf already searched for a terminator
 
     def feed(self, data: bytes) -> list[Frame]:
@@ -67,16 +86,21 @@ class TcpFramer:
         """At connection close: the unterminated last message, if any."""
         buf, count = bytes(self._buf), self._count
         self._buf.clear()
-        self._count, self._skip, self._discard_line, self._scanned = None, 0, False, 0
+        if self._discard_line:
+            held, length = self._held, self._held_length + len(buf.rstrip(_SEPARATORS))
+            self._discard_line, self._held, self._held_length = False, b"", 0
+            self._scanned = 0
+            return [_oversize(held, length, self.keep)]
+        self._count, self._skip, self._scanned = None, 0, 0
         if count is not None:
             if count > self.max_size:
-                return [Frame(buf, oversize=True, incomplete=True)]
+                return [_oversize(buf, count, self.keep, incomplete=True)]
             return [Frame(buf, incomplete=True)] if buf else []
         buf = buf.strip(_SEPARATORS)
         if not buf:
             return []
         if len(buf) > self.max_size:
-            return [Frame(buf[: self.max_size], oversize=True)]
+            return [_oversize(buf, len(buf), self.keep)]
         return [Frame(buf)]
 
     def _step(self, frames: list[Frame]) -> bool:
@@ -90,10 +114,14 @@ class TcpFramer:
         if self._discard_line:
             m = _TERMINATOR.search(buf)
             if m is None:
+                self._held_length += len(buf)
                 buf.clear()
                 return False
+            tail = bytes(buf[: m.start()])
+            self._held_length += len(tail) - (1 if tail.endswith(b"\r") else 0)
             del buf[: m.end()]
-            self._discard_line = False
+            frames.append(_oversize(self._held, self._held_length, self.keep))
+            self._discard_line, self._held, self._held_length = False, b"", 0
             return True
         if self._count is not None:
             return self._take_counted(frames)
@@ -119,11 +147,12 @@ class TcpFramer:
         buf, count = self._buf, self._count
         assert count is not None
         if count > self.max_size:
-            if len(buf) < self.max_size:
+            keep = min(count, self.keep)
+            if len(buf) < keep:
                 return False
-            frames.append(Frame(bytes(buf[: self.max_size]), oversize=True))
-            del buf[: self.max_size]
-            self._skip, self._count = count - self.max_size, None
+            frames.append(_oversize(buf, count, keep))
+            del buf[:keep]
+            self._skip, self._count = count - keep, None
             return True
         if len(buf) < count:
             return False
@@ -138,13 +167,16 @@ class TcpFramer:
 
     def _take_line(self, frames: list[Frame]) -> bool:
         buf = self._buf
-        # Search only bytes not seen before, and never past the size limit + 1,
+        # Search only bytes not seen before, and never past what is kept + 1,
         # so a slow sender of a huge line costs linear time.
-        m = _TERMINATOR.search(buf, self._scanned, self.max_size + 2)
+        keep = self.keep
+        m = _TERMINATOR.search(buf, self._scanned, keep + 2)
         if m is None:
-            if len(buf) > self.max_size + 1:
-                frames.append(Frame(bytes(buf[: self.max_size]), oversize=True))
-                del buf[: self.max_size]
+            if len(buf) > keep + 1:
+                # Hold the head and count the rest until the line ends, so the
+                # quarantine records the message's true length.
+                self._held, self._held_length = bytes(buf[:keep]), keep + 2
+                del buf[: keep + 2]
                 self._scanned = 0
                 self._discard_line = True
                 return True
@@ -157,7 +189,7 @@ class TcpFramer:
         if line.endswith(b"\r"):
             line = line[:-1]
         if len(line) > self.max_size:
-            frames.append(Frame(line[: self.max_size], oversize=True))
+            frames.append(_oversize(line, len(line), self.keep))
         elif line:
             frames.append(Frame(line))
         return True

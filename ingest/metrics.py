@@ -16,6 +16,10 @@ COUNTERS: dict[str, str] = {
     "dispatched_items": "Messages in those batches.",
     "spooled_batches": "Batches written to the spool because dispatch failed.",
     "replayed_batches": "Spooled batches dispatched later and removed from the spool.",
+    "refused_connections": "TCP connections refused: SYSLOG_MAX_CONNECTIONS(_PER_SOURCE) reached.",
+    "idle_closed": "TCP connections closed after SYSLOG_TCP_IDLE_SECONDS without data.",
+    "paused": "Times TCP reading was paused because dispatch fell behind.",
+    "lost_items": "Messages lost: neither dispatched nor spooled (spool full or unwritable).",
 }
 
 
@@ -62,7 +66,8 @@ async def serve_metrics(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
         parts = head.split(b"\r\n", 1)[0].split()
         if len(parts) >= 2 and parts[0] in (b"GET", b"HEAD") and \
                 parts[1].split(b"?")[0] == b"/metrics":
-            status, body = "200 OK", render().encode()
+            # In a thread: rendering may read the database or the disk.
+            status, body = "200 OK", (await asyncio.to_thread(render)).encode()
             ctype = "text/plain; version=0.0.4; charset=utf-8"
         else:
             status, body, ctype = "404 Not Found", b"not found\n", "text/plain"

@@ -171,7 +171,12 @@ def time_field(log_type: str) -> str:
 
 
 class Quarantine(models.Model):
-    """Input that could not be stored, kept verbatim with the reason."""
+    """Input that could not be stored, kept verbatim with the reason.
+
+    `data` holds the frame's bytes exactly as they arrived (envelope included,
+    any bytes, up to 1 MiB); `length` is the original length when it was cut.
+    `raw` is only a readable, searchable preview of those bytes.
+    """
 
     TRANSPORTS = [("udp", "UDP"), ("tcp", "TCP"), ("tls", "TLS"), ("file", _("file import"))]
 
@@ -181,7 +186,9 @@ class Quarantine(models.Model):
     log_type = models.CharField(_("log type"), max_length=16, blank=True)
     reason = models.TextField(_("reason"))
     raw = models.TextField(_("raw message"))
-    # Over (raw, peer, received time): a retried batch adds no second row.
+    data = models.BinaryField(_("original bytes"), default=b"")
+    length = models.BigIntegerField(_("original length"), null=True, blank=True)
+    # Over (bytes, peer, received time): a retried batch adds no second row.
     digest = models.BinaryField(max_length=16, unique=True)
 
     class Meta:
@@ -191,6 +198,25 @@ class Quarantine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M:%S} {self.peer}: {self.reason}"
+
+    @property
+    def cut(self) -> bool:
+        return self.length is not None and self.length > len(self.data)
+
+
+class NewGatewayQuota(models.Model):
+    """How many unassigned gateways one source created in one hour: the cap
+    SYSLOG_NEW_GATEWAYS_PER_HOUR keeps a spoofing sender from filling the registry."""
+
+    peer = models.CharField(max_length=255)
+    hour = models.DateTimeField()
+    created = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["peer", "hour"], name="newgw_peer_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.peer} {self.hour:%Y-%m-%d %H}h: {self.created}"
 
 
 class IngestCounter(models.Model):
@@ -202,3 +228,40 @@ class IngestCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class DeadLetter(models.Model):
+    """A batch whose storing kept failing for a reason other than a lost
+    connection (a bug, an unexpected error). Parked here, never dropped, and
+    retried by `ingest.tasks.dead_letters_replay` until it stores."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    items = models.JSONField()
+    reason = models.TextField()
+    attempts = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {len(self.items)} items: {self.reason[:80]}"
+
+
+class TouchedDay(models.Model):
+    """A (log type, gateway, JST day) that received records the rollups have
+    not folded in yet. Written in the same transaction as the records, so
+    however late a record commits (a redelivery, a spool replay, an import of
+    an old month), its day is on this list; `portal.rollups` rebuilds and
+    removes it within one scheduler period, and reads it as live until then."""
+
+    source = models.CharField(max_length=16)
+    gateway_pk = models.BigIntegerField()  # no FK: no lock on the gateway row per batch
+    day = models.DateField()
+    touched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "gateway_pk", "day"],
+                                               name="touchedday_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source} g{self.gateway_pk} {self.day}"

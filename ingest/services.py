@@ -1,119 +1,237 @@
 """Writes batches of syslog items into the log tables.
 
-An ITEM is what the collector hands over, JSON-serialisable:
-``[log_type or None, msg_text, peer, transport, received_epoch, error or None]``.
-Good records are stored once (digest unique), everything else goes to the
-quarantine with its reason; one bad line never costs its batch-mates.
+An ITEM (`ingest.items.Item`) is what the collector hands over. Good records
+are stored once (digest unique); everything else goes to the quarantine with
+its reason and its bytes as they arrived. One bad message never costs its
+batch-mates: those the parsers or checks refuse are set aside one by one, and
+if the database still refuses the batch for its data (not for a lost
+connection, which the task retries), the batch is split until the one
+offending record is isolated and quarantined.
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import F
 
 import logformats
 from accounts.models import Gateway
 from alerts.health import Arrival, record_arrivals
+from ingest.framing import KEEP_MAX
+from ingest.items import Item, frame_bytes, item_from, shown
+from logformats.fields import JST
+from syslogcloud.outbound import short_error
 
-from .models import LOG_MODELS, IngestCounter, Quarantine
+from .models import (
+    LOG_MODELS,
+    DeadLetter,
+    IngestCounter,
+    NewGatewayQuota,
+    Quarantine,
+    TouchedDay,
+    time_field,
+)
 
-Item = list  # [log_type, msg, peer, transport, received_epoch, error]
+logger = logging.getLogger(__name__)
+
+# Errors that say "this data", not "this connection": retrying cannot help,
+# isolating the record can.
+REFUSED_DATA = (DataError, IntegrityError)
+EARLIEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)
+PREVIEW_CHARS = 4096
+# Control characters other than TAB and line breaks are shown as escapes.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
 class StoreResult:
-    """What one batch did; import_logs and the benchmarks print it."""
+    """What one batch did; import_logs, the benchmarks and per-gateway
+    summaries read it. `per_gateway` counts new records by Gateway pk."""
 
     stored: Counter = field(default_factory=Counter)
     duplicates: int = 0
     quarantined: int = 0
     rejected: int = 0
+    per_gateway: Counter = field(default_factory=Counter)
 
     def merge(self, other: StoreResult) -> None:
         self.stored.update(other.stored)
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
         self.rejected += other.rejected
+        self.per_gateway.update(other.per_gateway)
 
 
-def store_batch(*, items: list[Item]) -> StoreResult:
-    """Parse, dedupe and bulk-write one batch in a single transaction."""
+def store_batch(*, items: list[Item] | list[list]) -> StoreResult:
+    """Parse, dedupe and bulk-write one batch; never lose a good record to a bad one."""
+    result = _store_isolating([item_from(i) for i in items])
+    # The batch is committed here and `result.per_gateway` says, per Gateway
+    # pk, how many records it added: the place for per-batch summaries.
+    return result
+
+
+def _store_isolating(items: list[Item]) -> StoreResult:
+    try:
+        with transaction.atomic():
+            return _store_once(items)
+    except REFUSED_DATA as exc:
+        if len(items) == 1:
+            reason = f"database refused the record: {short_error(exc)}"
+            logger.warning("quarantined one record: %s", reason)
+            with transaction.atomic():
+                return _quarantine_only(items, reason)
+        mid = len(items) // 2
+        result = _store_isolating(items[:mid])
+        result.merge(_store_isolating(items[mid:]))
+        return result
+
+
+def _store_once(items: list[Item]) -> StoreResult:
     result = StoreResult()
     by_type: dict[str, dict[bytes, tuple[object, Item]]] = {}
     rejects: list[Quarantine] = []
     for item in items:
-        log_type, msg, _peer, _transport, _received, error = item
-        if error:
-            rejects.append(_quarantine(item, error))
+        reason, record = _checked_record(item)
+        if reason is not None:
+            rejects.append(_quarantine(item, reason))
             continue
-        try:
-            record = logformats.parse(log_type, msg)
-        except logformats.ParseError as exc:
-            rejects.append(_quarantine(item, str(exc)))
-            continue
-        digest = logformats.record_digest(log_type, record)
-        bucket = by_type.setdefault(log_type, {})
+        digest = logformats.record_digest(item.log_type, record)
+        bucket = by_type.setdefault(item.log_type, {})
         if digest in bucket:
             result.duplicates += 1
         bucket[digest] = (record, item)
 
-    gateways = gateway_rows_ensure(
-        {rec.gateway_id for bucket in by_type.values() for rec, _ in bucket.values()}
-    )
+    sources = {}
+    for bucket in by_type.values():
+        for record, item in bucket.values():
+            sources.setdefault(record.gateway_id, item)
+    gateways, refused = gateway_rows_ensure(sources)
     arrivals: list[Arrival] = []
-    with transaction.atomic():
-        for log_type, bucket in by_type.items():
-            rows = []
-            for digest, (record, item) in bucket.items():
-                gateway = gateways[record.gateway_id]
-                peer, transport = item[2], item[3]
-                if transport != "file" and not gateway.source_allowed(peer):
-                    reason = f"source {peer} is not allowed for gateway {gateway.gateway_id}"
-                    rejects.append(_quarantine(item, reason))
-                    result.rejected += 1
-                    continue
-                rows.append((record, gateway.pk, digest))
-                arrivals.append(Arrival(gateway.pk, log_type, item[4], transport))
-            inserted = _insert_records(log_type, rows)
-            result.stored[log_type] += inserted
-            result.duplicates += len(rows) - inserted
-        record_arrivals(arrivals)  # gateway health (SPEC §8): one statement per batch
-        if rejects:
-            Quarantine.objects.bulk_create(rejects, ignore_conflicts=True, batch_size=500)
-        result.quarantined = len(rejects)
-        _counters_add(duplicates=result.duplicates, rejected=result.rejected)
+    for log_type, bucket in by_type.items():
+        rows = []
+        for digest, (record, item) in bucket.items():
+            gateway = gateways.get(record.gateway_id)
+            if gateway is None:
+                rejects.append(_quarantine(item, refused[record.gateway_id]))
+                result.rejected += 1
+                continue
+            if item.transport != "file" and not gateway.source_allowed(item.peer):
+                reason = f"source {item.peer} is not allowed for gateway {gateway.gateway_id}"
+                rejects.append(_quarantine(item, reason))
+                result.rejected += 1
+                continue
+            rows.append((record, gateway.pk, digest))
+            arrivals.append(Arrival(gateway.pk, log_type, item.received_at, item.transport))
+        added = _insert_records(log_type, rows)
+        result.per_gateway.update(pk for pk, _ in added)
+        result.stored[log_type] += len(added)
+        result.duplicates += len(rows) - len(added)
+        _days_touched(log_type, added)
+    record_arrivals(arrivals)  # gateway health (SPEC §8): one statement per batch
+    if rejects:
+        Quarantine.objects.bulk_create(rejects, ignore_conflicts=True, batch_size=200)
+    result.quarantined = len(rejects)
+    _counters_add(duplicates=result.duplicates, rejected=result.rejected)
     return result
 
 
-def gateway_rows_ensure(gateway_ids: set[str]) -> dict[str, Gateway]:
-    """Gateway rows for these IDs, creating unassigned ones on first sight."""
-    if not gateway_ids:
-        return {}
-    found = {g.gateway_id: g for g in Gateway.objects.filter(gateway_id__in=gateway_ids)}
-    missing = gateway_ids - found.keys()
+def _checked_record(item: Item) -> tuple[str | None, object]:
+    """(reason, None) for a record that must not be stored, else (None, record)."""
+    if item.error:
+        return item.error, None
+    try:
+        record = logformats.parse(item.log_type, item.msg)
+    except logformats.ParseError as exc:
+        return str(exc), None
+    at = getattr(record, time_field(item.log_type))
+    received = datetime.fromtimestamp(float(item.received_at), tz=UTC)
+    latest = received + timedelta(minutes=settings.SYSLOG_MAX_FUTURE_MINUTES)
+    if at < EARLIEST_PLAUSIBLE or at > latest:
+        # A gateway whose clock reset writes 1970 or 2099: such a record would
+        # hide in a month nobody looks at.
+        return (f"implausible record time {at.isoformat()} (before 2000 or more than "
+                f"{settings.SYSLOG_MAX_FUTURE_MINUTES} minutes after arrival)"), None
+    return None, record
+
+
+def gateway_rows_ensure(sources: dict[str, Item]) -> tuple[dict[str, Gateway], dict[str, str]]:
+    """Gateway rows for these IDs (each with the item that named it first),
+    creating unassigned ones on first sight within each source's hourly cap.
+    Returns (rows by ID, refusal reason by ID)."""
+    if not sources:
+        return {}, {}
+    found = {g.gateway_id: g for g in Gateway.objects.filter(gateway_id__in=sources.keys())}
+    missing = [gid for gid in sources if gid not in found]
+    refused: dict[str, str] = {}
     if missing:
-        Gateway.objects.bulk_create(
-            [Gateway(gateway_id=gid) for gid in missing], ignore_conflicts=True
-        )
-        found.update(
-            (g.gateway_id, g) for g in Gateway.objects.filter(gateway_id__in=missing)
-        )
-    return found
+        allowed = _within_new_gateway_cap(missing, sources, refused)
+        if allowed:
+            Gateway.objects.bulk_create([Gateway(gateway_id=gid) for gid in allowed],
+                                        ignore_conflicts=True)
+            found.update((g.gateway_id, g)
+                         for g in Gateway.objects.filter(gateway_id__in=allowed))
+            _counters_add(new_gateways=len(allowed))
+    return found, refused
 
 
-def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]]) -> int:
-    """Insert rows whose digest is new; returns how many were new."""
+def _within_new_gateway_cap(missing: list[str], sources: dict[str, Item],
+                            refused: dict[str, str]) -> list[str]:
+    """SYSLOG_NEW_GATEWAYS_PER_HOUR per source: the open default (any gateway
+    may start sending) without letting one sender create rows without end."""
+    cap = settings.SYSLOG_NEW_GATEWAYS_PER_HOUR
+    by_peer: dict[str, list[str]] = {}
+    for gid in missing:
+        item = sources[gid]
+        if item.transport == "file":  # the operator's own import
+            by_peer.setdefault("", []).append(gid)
+        else:
+            by_peer.setdefault(str(item.peer), []).append(gid)
+    allowed = by_peer.pop("", [])
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    for peer, gids in by_peer.items():
+        quota, _ = NewGatewayQuota.objects.select_for_update().get_or_create(peer=peer[:255],
+                                                                             hour=hour)
+        room = max(cap - quota.created, 0)
+        allowed += gids[:room]
+        for gid in gids[room:]:
+            refused[gid] = (f"source {peer} already created {cap} new gateways this hour "
+                            "(SYSLOG_NEW_GATEWAYS_PER_HOUR)")
+        if gids[:room]:
+            NewGatewayQuota.objects.filter(pk=quota.pk).update(
+                created=F("created") + len(gids[:room]))
+    return allowed
+
+
+def _days_touched(log_type: str, added: list[tuple[int, datetime]]) -> None:
+    """Put the JST days of new records on the rollups' list (same transaction)."""
+    days = {(pk, at.astimezone(JST).date()) for pk, at in added}
+    if not days:
+        return
+    now = datetime.now(UTC)
+    TouchedDay.objects.bulk_create(
+        [TouchedDay(source=log_type, gateway_pk=pk, day=day, touched_at=now)
+         for pk, day in sorted(days)],
+        update_conflicts=True, unique_fields=["source", "gateway_pk", "day"],
+        update_fields=["touched_at"])
+
+
+def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]]
+                    ) -> list[tuple[int, datetime]]:
+    """Insert rows whose digest is new; returns (gateway pk, record time) of each."""
     if not rows:
-        return 0
+        return []
     model = LOG_MODELS[log_type]
     names = [f.name for f in dataclasses.fields(logformats.FORMATS[log_type].record_class)]
     if connection.vendor == "postgresql":
-        return _copy_insert(model._meta.db_table, names, rows)
+        return _copy_insert(model._meta.db_table, names, rows, time_field(log_type))
     digests = [d for _, _, d in rows]
     existing: set[bytes] = set()
     for i in range(0, len(digests), 500):
@@ -128,10 +246,12 @@ def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]]) -> int
         values["gateway_id"] = gateway_pk
         objs.append(model(digest=digest, **values))
     model.objects.bulk_create(objs, ignore_conflicts=True, batch_size=500)
-    return len(objs)
+    tf = time_field(log_type)
+    return [(obj.gateway_id, getattr(obj, tf)) for obj in objs]
 
 
-def _copy_insert(table: str, names: list[str], rows: list[tuple[object, int, bytes]]) -> int:
+def _copy_insert(table: str, names: list[str], rows: list[tuple[object, int, bytes]],
+                 time_column: str) -> list[tuple[int, datetime]]:
     """The hot path on PostgreSQL: COPY into a per-connection staging table,
     then one INSERT … ON CONFLICT DO NOTHING. Far faster than ORM inserts,
     and the conflict clause makes retries and re-deliveries no-ops."""
@@ -143,34 +263,81 @@ def _copy_insert(table: str, names: list[str], rows: list[tuple[object, int, byt
             f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" '
             f'AS SELECT {cols} FROM "{table}" WITH NO DATA'
         )
-        with cur.copy(f'COPY "{stage}" ({cols}) FROM STDIN') as copy:
-            for record, gateway_pk, digest in rows:
-                values = [getattr(record, n) for n in names]
-                values[gw] = gateway_pk
-                values.append(digest)
-                copy.write_row(values)
+        # cur.copy() is psycopg's own API, outside Django's error translation:
+        # without this a connection killed mid-COPY raises psycopg's
+        # OperationalError, which the task's autoretry would not recognise.
+        with connection.wrap_database_errors:
+            with cur.copy(f'COPY "{stage}" ({cols}) FROM STDIN') as copy:
+                for record, gateway_pk, digest in rows:
+                    values = [getattr(record, n) for n in names]
+                    values[gw] = gateway_pk
+                    values.append(digest)
+                    copy.write_row(values)
         cur.execute(
             f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{stage}" '
-            "ON CONFLICT (digest) DO NOTHING"
+            f'ON CONFLICT (digest) DO NOTHING RETURNING "gateway_id", "{time_column}"'
         )
-        inserted = cur.rowcount
+        added = cur.fetchall()
         cur.execute(f'DELETE FROM "{stage}"')
-    return inserted
+    return added
+
+
+def _quarantine_only(items: list[Item], reason: str) -> StoreResult:
+    Quarantine.objects.bulk_create([_quarantine(i, reason) for i in items],
+                                   ignore_conflicts=True)
+    return StoreResult(quarantined=len(items))
+
+
+def readable(data: bytes) -> str:
+    """Bytes as a person reads them: UTF-8 where valid, `\\xNN` for the rest
+    (NUL included, which PostgreSQL text cannot hold). A preview only: the
+    bytes themselves are in Quarantine.data."""
+    text = data[: PREVIEW_CHARS * 4].decode("utf-8", errors="backslashreplace")
+    text = _INVISIBLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
 
 
 def _quarantine(item: Item, reason: str) -> Quarantine:
-    log_type, msg, peer, transport, received, _error = item
-    raw = msg if isinstance(msg, str) else repr(msg)
-    key = f"{raw}\x00{peer}\x00{transport}\x00{received!r}".encode("utf-8", "backslashreplace")
+    data = frame_bytes(item)
+    length = item.length if item.length is not None else len(data)
+    data = data[:KEEP_MAX]
+    peer = shown(str(item.peer or ""), 255)
+    key = b"\x00".join([data, peer.encode(), item.transport.encode(),
+                        repr(item.received_at).encode()])
     return Quarantine(
-        received_at=datetime.fromtimestamp(float(received), tz=UTC),
-        peer=str(peer or "")[:255],
-        transport=transport,
-        log_type=log_type or "",
-        reason=reason,
-        raw=raw,
+        received_at=datetime.fromtimestamp(float(item.received_at), tz=UTC),
+        peer=peer,
+        transport=item.transport,
+        log_type=item.log_type or "",
+        reason=shown(reason, 2000),
+        raw=readable(data),
+        data=data,
+        length=length if length > len(data) else None,
         digest=hashlib.blake2b(key, digest_size=16).digest(),
     )
+
+
+def dead_letter_park(*, items: list, reason: str) -> DeadLetter:
+    """Keep a batch that could not be stored, for `dead_letters_replay`."""
+    logger.error("parked a batch of %d items in the dead-letter store: %s", len(items), reason)
+    return DeadLetter.objects.create(items=[list(i) for i in items],
+                                     reason=shown(reason, 2000))
+
+
+def dead_letters_replay() -> dict[str, int]:
+    """Store every parked batch again; those that store are removed."""
+    done = failed = 0
+    for letter in DeadLetter.objects.order_by("created_at").iterator():
+        try:
+            store_batch(items=letter.items)
+        except Exception as exc:  # still failing: keep it, count the attempt
+            failed += 1
+            DeadLetter.objects.filter(pk=letter.pk).update(
+                attempts=F("attempts") + 1, reason=shown(f"{type(exc).__name__}: {exc}", 2000))
+        else:
+            done += 1
+            letter.delete()
+    return {"replayed": done, "still_failing": failed}
 
 
 def _counters_add(**amounts: int) -> None:

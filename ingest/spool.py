@@ -7,6 +7,7 @@ from its dispatch threads.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -21,6 +22,15 @@ logger = logging.getLogger(__name__)
 Dispatch = Callable[[list[list]], object]
 
 
+def free_bytes(directory: Path) -> int:
+    """Space left for spooling (what an unprivileged writer may use)."""
+    try:
+        st = os.statvfs(directory)
+    except OSError:
+        return 0
+    return st.f_bavail * st.f_frsize
+
+
 class Spool:
     """Batches waiting for the broker, under `directory`."""
 
@@ -29,24 +39,43 @@ class Spool:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._seq = itertools.count()
         self._replay_lock = threading.Lock()
+        self.sweep_temporary()
+
+    def sweep_temporary(self) -> int:
+        """Remove `.tmp` files a crash left behind (never renamed, so never whole)."""
+        removed = 0
+        for tmp in self.directory.glob(".*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+                removed += 1
+        return removed
+
+    def free_bytes(self) -> int:
+        return free_bytes(self.directory)
 
     def write(self, items: list[list]) -> Path:
         """Store one batch durably; names sort in arrival order."""
         name = f"{time.time_ns():020d}-{os.getpid()}-{next(self._seq):06d}.json"
         path = self.directory / name
         tmp = self.directory / f".{name}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(items, f, ensure_ascii=False, separators=(",", ":"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(items, f, ensure_ascii=False, separators=(",", ":"))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            # A full or read-only disk must not leave half-written files behind.
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
         return path
 
     def pending(self) -> list[Path]:
         """Spooled batch files, oldest first."""
         return sorted(self.directory.glob("*.json"))
 
-    def replay(self, dispatch: Dispatch) -> int:
+    def replay(self, dispatch: Dispatch, stop: Callable[[], bool] | None = None) -> int:
         """Dispatch spooled batches oldest first; stop at the first failure.
 
         Returns how many were dispatched (and deleted). A file that is not a
@@ -55,6 +84,8 @@ class Spool:
         done = 0
         with self._replay_lock:  # one replayer at a time, never the same file twice
             for path in self.pending():
+                if stop is not None and stop():
+                    break
                 try:
                     items = json.loads(path.read_text(encoding="utf-8"))
                     if not isinstance(items, list):

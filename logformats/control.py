@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from logformats.fields import (
+    format_mac,
     format_optional,
     format_timestamp,
     parse_code,
@@ -30,7 +31,7 @@ class ControlRecord:
 LAYOUT = Layout("control", ControlRecord, (
     Column("time", "at", parse_timestamp, format_timestamp),
     Column("control kind", "kind", parse_code),
-    Column("MAC address", "mac", parse_optional_mac),
+    Column("MAC address", "mac", parse_optional_mac, format_mac),
     Column("IP address", "ip", parse_optional_ip, format_optional),
     Column("value", "value"),
     Column("gateway ID", "gateway_id", parse_gateway_id),

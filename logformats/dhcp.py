@@ -5,6 +5,7 @@ from datetime import datetime
 
 from logformats.errors import ParseError
 from logformats.fields import (
+    format_mac,
     format_optional,
     format_timestamp,
     parse_gateway_id,
@@ -44,7 +45,7 @@ def parse_message_type(text: str) -> str:
 LAYOUT = Layout("dhcp", DhcpRecord, (
     Column("time", "at", parse_timestamp, format_timestamp),
     Column("DHCP message type", "message_type", parse_message_type),
-    Column("MAC address", "mac", parse_optional_mac),
+    Column("MAC address", "mac", parse_optional_mac, format_mac),
     Column("IP address", "ip", parse_optional_ip, format_optional),
     Column("gateway ID", "gateway_id", parse_gateway_id),
 ))

@@ -19,6 +19,10 @@ JST = timezone(timedelta(hours=9))
 _NINE_HOURS = timedelta(hours=9)
 
 GATEWAY_ID_MAX = 64
+# SPEC §9: gateway IDs are this, nothing else (they end up in file names and
+# URLs); registration and the record parsers share it.
+GATEWAY_ID_PATTERN = r"[A-Za-z0-9._-]{1,64}"
+_GATEWAY_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 # Caps that protect the database (the model columns have the same lengths).
 TEXT_MAX = 255
 CODE_MAX = 16
@@ -138,6 +142,12 @@ def normalize_mac(text: str) -> str:
     return canonical
 
 
+def format_mac(value: str) -> str:
+    """MACs are stored lower case (one spelling to search and dedupe by) and
+    written upper case, as the gateways send them (SPEC §3 downloads)."""
+    return value.upper()
+
+
 def parse_optional_mac(text: str) -> str:
     return normalize_mac(text) if text else ""
 
@@ -192,16 +202,14 @@ def format_optional(value: object) -> str:
 
 @functools.lru_cache(maxsize=_CACHE_MAX)
 def parse_gateway_id(text: str) -> str:
-    """Required; at most 64 printable characters, no whitespace."""
-    # isprintable() is False for every whitespace but " " and for invisible
-    # format characters such as a BOM.
-    if 0 < len(text) <= GATEWAY_ID_MAX and text.isprintable() and " " not in text:
+    """Required; GATEWAY_ID_PATTERN: 1-64 of A-Z a-z 0-9 . _ -"""
+    if 0 < len(text) <= GATEWAY_ID_MAX and _GATEWAY_ID_CHARS.issuperset(text):
         return text
     if not text:
         raise ParseError("is required")
     if len(text) > GATEWAY_ID_MAX:
         raise ParseError(f"is longer than {GATEWAY_ID_MAX} characters")
-    raise ParseError(f"{show(text)} has spaces or unprintable characters")
+    raise ParseError(f"{show(text)} is not a gateway ID ({GATEWAY_ID_PATTERN})")
 
 
 def parse_code(text: str) -> str:

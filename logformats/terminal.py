@@ -1,5 +1,6 @@
 """Columns 1-8, which the auth (§8.1) and active (§8.2) logs share."""
 from logformats.fields import (
+    format_mac,
     format_optional,
     format_timestamp,
     normalize_mac,
@@ -16,7 +17,7 @@ TERMINAL_COLUMNS = (
     Column("port label", "port_label"),
     Column("IP address", "ip", parse_optional_ip, format_optional),
     UNUSED,
-    Column("MAC address", "mac", normalize_mac),
+    Column("MAC address", "mac", normalize_mac, format_mac),
     Column("start time", "start", parse_timestamp, format_timestamp),
     Column("end time", "end", parse_optional_timestamp, format_timestamp),
 )

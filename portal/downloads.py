@@ -22,6 +22,7 @@ from django.utils.http import content_disposition_header
 import logformats
 from accounts.models import Gateway
 from ingest.models import LOG_MODELS, time_field
+from logformats.fields import format_mac
 
 from .periods import Month
 from .scope import Scope
@@ -83,6 +84,8 @@ def pg_copy_select(log_type: str, *, ordered: bool) -> str:
                 cols.append(f"to_char({ref} AT TIME ZONE 'Asia/Tokyo', 'YYYY/MM/DD HH24:MI:SS')")
             elif kind == "GenericIPAddressField":
                 cols.append(f"host({ref})")
+            elif column.format is format_mac:
+                cols.append(f"NULLIF(upper({ref}), '')")
             elif kind in ("CharField", "TextField"):
                 cols.append(f"NULLIF({ref}, '')")
             else:

@@ -18,6 +18,15 @@ itself. A mark becomes *safe* only LATE_COMMIT_SECONDS after it was taken
 (ingest transactions are short), or at once when the caller states that no
 writer is running (`--quiescent`, used after bulk loads). Records above the
 safe mark are rechecked by every refresh and read as live.
+
+Late data. A record can also commit long after its id was taken or its day
+was built (a redelivery, a spool replay after an outage, an import of an old
+month). The store path therefore lists every (log type, gateway, JST day) it
+writes to in `ingest.TouchedDay`, in the same transaction as the records:
+each refresh rebuilds the listed days and removes the entries it folded in,
+and reads treat listed days as live. So any stored record's day is
+recomputed within one scheduler period, whatever the delay, on PostgreSQL
+and SQLite alike.
 """
 from __future__ import annotations
 
@@ -31,7 +40,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from accounts.models import Gateway
-from ingest.models import LOG_MODELS, time_field
+from ingest.models import LOG_MODELS, TouchedDay, time_field
 
 from . import facts
 from .models import DailyFact, RollupDay, RollupState
@@ -113,6 +122,21 @@ def _source_marks(source: str) -> tuple[int, bool]:
     return safe, newer
 
 
+def _touched_days(source: str, gateway_pks, first: date, last: date) -> set[date]:
+    """Days with records the refresher has not folded in yet (late commits)."""
+    cache = _request_cache.get()
+    key = ("touched", source, first, last)
+    if cache is not None and key in cache:
+        listed = cache[key]
+    else:
+        listed = list(TouchedDay.objects.filter(source=source, day__gte=first, day__lte=last)
+                      .values_list("gateway_pk", "day"))
+        if cache is not None:
+            cache[key] = listed
+    pks = set(gateway_pks)
+    return {day for pk, day in listed if pk in pks}
+
+
 def _family_facts(scope: Scope, family: str, month: Month) -> list[facts.Fact]:
     if not scope.gateway_pks:
         return []
@@ -129,8 +153,10 @@ def _family_facts(scope: Scope, family: str, month: Month) -> list[facts.Fact]:
     safe, newer = _source_marks(source) if built else (0, True)
     if not safe:
         built = set()
-    elif newer:
-        built -= _new_record_days(source, scope.gateway_pks, start, end, safe)
+    else:
+        if newer:
+            built -= _new_record_days(source, scope.gateway_pks, start, end, safe)
+        built -= _touched_days(source, scope.gateway_pks, days[0], days[-1])
     out: list[facts.Fact] = []
     if built:
         stored = DailyFact.objects.filter(
@@ -275,6 +301,16 @@ def _stale_accounts() -> dict[int, tuple[int, ...]]:
     return stale
 
 
+def _touched_consume(listed) -> None:
+    """Remove the entries just folded in, unless a batch touched the day again
+    meanwhile (it bumped `touched_at`): that one stays for the next refresh."""
+    by_time: dict = defaultdict(list)
+    for pk, _gateway_pk, _day, at in listed:
+        by_time[at].append(pk)
+    for at, pks in by_time.items():
+        TouchedDay.objects.filter(pk__in=pks, touched_at=at).delete()
+
+
 def rollups_refresh(*, month: Month | None = None, quiescent: bool = False,
                     log=None) -> dict[str, int]:
     """Fold new records into the rollups (or rebuild one month). Returns the
@@ -302,6 +338,10 @@ def _refresh(*, month, quiescent, log) -> dict[str, int]:
         upto = LOG_MODELS[source].objects.aggregate(m=Max("id"))["m"] or 0
         since = safe_mark(source, state)
         touched = _touched(source, since=since, upto=upto, month=month)
+        listed = list(TouchedDay.objects.filter(source=source)
+                      .values_list("pk", "gateway_pk", "day", "touched_at"))
+        for _pk, gateway_pk, day, _at in listed:
+            touched.setdefault(gateway_pk, set()).add(day)
         # Gateway scopes, then the accounts that own them.
         n = _build_gateways(source, touched) if touched else 0
         log(f"{source}: {len(touched)} gateway scopes")
@@ -323,5 +363,6 @@ def _refresh(*, month, quiescent, log) -> dict[str, int]:
                 log(f"{source}: {i}/{len(work)} scopes")
         state.marks = (state.marks + [[upto, time.time(), quiescent]])[-KEEP_MARKS:]
         state.save(update_fields=["marks"])
+        _touched_consume(listed)
         done[source] = n
     return done

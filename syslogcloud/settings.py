@@ -180,12 +180,49 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Fail fast when the broker is down so the collector spools instead of blocking.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
+# --- Celery durability: each of these decides whether a queued batch can be lost ---
+# Ack a message only after its task ran: a worker that dies mid-task leaves it queued.
+CELERY_TASK_ACKS_LATE = True
+# A pool child killed mid-task (the OOM killer, SIGKILL) requeues the message at
+# once instead of acking it as failed; store_batch is idempotent (digest keys).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task that fails anyway is rejected (dropped) unless it is acked on failure:
+# store_batch never fails, it retries or parks its batch in ingest.DeadLetter.
+CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
+# One unstarted message per pool process: less held back from other workers,
+# less to redeliver after a crash, and less for a warm shutdown to give back.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The longest store_batch retry countdown (ingest.tasks.retry_countdown caps at it).
+CELERY_TASK_RETRY_BACKOFF_MAX = env.float("CELERY_TASK_RETRY_BACKOFF_MAX", default=60.0)
+# Redis redelivers an unacked message after the visibility timeout: it must be
+# above the longest retry countdown (an ETA message stays unacked in the
+# worker) plus a batch's run time, and short enough that a killed or wedged
+# worker's batches come back within minutes (it was 1 h: 62-minute delays).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    # Workers sweep for such messages every interval × throttle seconds; kombu's
+    # 10 × 10 would add up to 100 s to every redelivery.
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+    # A worker killed inside a sweep holds its lock this long (kombu: 300 s).
+    "unacked_mutex_expire": 30,
+    # Fail fast when the broker is down so the collector spools instead of blocking.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# A worker that lost the broker cancels its running batches instead of
+# finishing them: acks_late messages are redelivered anyway, and running the
+# same batch twice at once only wastes the database.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# When a shutdown turns cold (a second SIGTERM, SIGQUIT), Celery's soft
+# shutdown first gives the running batch this many seconds, then requeues what
+# is unfinished or only held (retry countdowns), also on an idle worker,
+# instead of dropping it with the process.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 
@@ -196,6 +233,22 @@ SYSLOG_BATCH_SECONDS = env.float("SYSLOG_BATCH_SECONDS", default=0.5)
 SYSLOG_ALLOWED_CIDRS = env.list("SYSLOG_ALLOWED_CIDRS", default=[])
 SYSLOG_SPOOL_DIR = Path(env("SYSLOG_SPOOL_DIR", default=str(BASE_DIR / "var" / "spool")))
 SYSLOG_SPOOL_RETRY_SECONDS = env.float("SYSLOG_SPOOL_RETRY_SECONDS", default=2.0)
+# TCP senders: an idle connection is closed after this many seconds; caps on
+# open connections in total and per source address (issue 10 item 5).
+SYSLOG_TCP_IDLE_SECONDS = env.float("SYSLOG_TCP_IDLE_SECONDS", default=600.0)
+SYSLOG_MAX_CONNECTIONS = env.int("SYSLOG_MAX_CONNECTIONS", default=2000)
+SYSLOG_MAX_CONNECTIONS_PER_SOURCE = env.int("SYSLOG_MAX_CONNECTIONS_PER_SOURCE", default=100)
+# On SIGTERM, how long open connections may keep sending before they are closed.
+SYSLOG_DRAIN_SECONDS = env.float("SYSLOG_DRAIN_SECONDS", default=10.0)
+# Past this many batches waiting in Redis, the collector spills to its disk
+# spool (replayed as the queue drains): bounded broker memory. 0 = no limit.
+SYSLOG_MAX_QUEUE_LENGTH = env.int("SYSLOG_MAX_QUEUE_LENGTH", default=2000)
+# ingest_status warns when the spool's disk has less free space than this.
+SYSLOG_SPOOL_MIN_FREE_MB = env.int("SYSLOG_SPOOL_MIN_FREE_MB", default=512)
+# Records dated further ahead of their arrival than this are quarantined (a reset clock).
+SYSLOG_MAX_FUTURE_MINUTES = env.int("SYSLOG_MAX_FUTURE_MINUTES", default=1440)
+# How many unassigned gateways one source address may create per hour.
+SYSLOG_NEW_GATEWAYS_PER_HOUR = env.int("SYSLOG_NEW_GATEWAYS_PER_HOUR", default=100)
 # RFC 5425 listener (`collector --tls HOST:PORT`): PEM certificate chain and key.
 SYSLOG_TLS_CERT = env("SYSLOG_TLS_CERT", default="")
 SYSLOG_TLS_KEY = env("SYSLOG_TLS_KEY", default="")
@@ -219,6 +272,10 @@ ALLOW_PRIVATE_OUTBOUND = env.bool("ALLOW_PRIVATE_OUTBOUND", default=False)
 CELERY_BEAT_SCHEDULE["portal-refresh-rollups"] = {
     "task": "portal.tasks.refresh_rollups",
     "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["ingest-dead-letters-replay"] = {
+    "task": "ingest.tasks.dead_letters_replay",
+    "schedule": 300.0,
 }
 CELERY_BEAT_SCHEDULE["provisioning-pending-sweep"] = {
     "task": "provisioning.tasks.pending_sweep",

@@ -18,6 +18,7 @@ import pytest
 
 from ingest.collector import Address, Allowlist, Batcher, Collector, make_item, peer_host
 from ingest.framing import Frame
+from ingest.items import Item, frame_bytes
 
 needs_logger = pytest.mark.skipif(shutil.which("logger") is None, reason="util-linux logger")
 RECORD = "GW001,2023/11/22 01:30:00,42"
@@ -42,7 +43,17 @@ class Sink:
 
     @property
     def items(self) -> list[list]:
-        return [item for batch in self.batches for item in batch]
+        """Each item's first six fields: type, MSG (the frame for a bad one), peer,
+        transport, arrival, error."""
+        return [[*i[:1], text_of(Item(*i)), *i[2:6]] for batch in self.batches for i in batch]
+
+    @property
+    def frames(self) -> list[bytes]:
+        return [frame_bytes(Item(*i)) for batch in self.batches for i in batch]
+
+
+def text_of(item: Item) -> str:
+    return item.msg if item.error is None else frame_bytes(item).decode("latin-1")
 
 
 @dataclass
@@ -169,7 +180,7 @@ def test_it_quarantines_oversize_messages_and_keeps_the_stream_in_sync() -> None
             await asyncio.to_thread(send_udp, run.udp, big)
             await wait_until(lambda: len(run.sink.items) == 5)
             reason = "message larger than 100 bytes"
-            cut = big[:100].decode()
+            cut = big.decode()  # kept whole for the quarantine (up to 1 MiB)
             by_text = sorted(run.sink.items, key=lambda i: (i[3], i[1]))
             assert [(i[0], i[1], i[3], i[5]) for i in by_text] == [
                 (None, cut, "tcp", reason), (None, cut, "tcp", reason),
@@ -197,9 +208,11 @@ def test_it_quarantines_bad_envelopes_verbatim_with_a_reason() -> None:
                 (None, "<13>1 - h sshd - - - hello", "unknown log type: app-name 'sshd'"),
                 (None, "<13>1 - h popchat - x - hello",
                  "unknown log type: app-name 'popchat' msgid 'x'"),
-                (None, "<14>popchat-auth: caf\\xe9",
+                (None, "<14>popchat-auth: caf\xe9",
                  "bad syslog envelope: message is not valid UTF-8 (at byte 21)"),
-                (None, "<14>popchat-auth: a\\x00b", "message contains a NUL byte")]
+                (None, "<14>popchat-auth: a\x00b", "message contains a NUL byte")]
+            assert run.sink.frames[3:] == [b"<14>popchat-auth: caf\xe9",
+                                           b"<14>popchat-auth: a\x00b"]
             assert run.collector.counters["envelope_errors"] == 5
 
     asyncio.run(scenario())
@@ -309,7 +322,9 @@ def test_it_serves_prometheus_counters() -> None:
 def test_make_item_is_json_ready() -> None:
     item = make_item(Frame(b"<14>popchat-mail: \xef\xbb\xbfa,b"), peer="192.0.2.1",
                      transport="udp", received_at=1.5)
-    assert json.loads(json.dumps(item)) == ["mail", "a,b", "192.0.2.1", "udp", 1.5, None]
+    back = Item(*json.loads(json.dumps(item)))
+    assert back[:6] == ("mail", "a,b", "192.0.2.1", "udp", 1.5, None)
+    assert frame_bytes(back) == b"<14>popchat-mail: \xef\xbb\xbfa,b"
 
 
 @pytest.mark.parametrize(("frame", "reason"), [
@@ -320,7 +335,14 @@ def test_make_item_is_json_ready() -> None:
 ])
 def test_make_item_quarantines_with_a_reason(frame: Frame, reason: str) -> None:
     item = make_item(frame, peer="p", transport="tcp", received_at=0.0, max_size=64)
-    assert item == [None, frame.data.decode(), "p", "tcp", 0.0, reason]
+    assert item[:6] == (None, "", "p", "tcp", 0.0, reason)
+    assert frame_bytes(item) == frame.data
+
+
+def test_make_item_escapes_a_nul_in_the_app_name_of_its_reason() -> None:
+    item = make_item(Frame(b"<14>1 - h pop\x00chat - - - x"), peer="p", transport="udp",
+                     received_at=0.0)
+    assert item.error == "unknown log type: app-name 'pop\\x00chat'"
 
 
 def test_allowlist() -> None:

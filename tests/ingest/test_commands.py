@@ -2,6 +2,7 @@
 import gzip
 import io
 import json
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -90,7 +91,8 @@ def test_import_logs_reads_gzip_and_quarantines_bad_lines(tmp_path):
 def test_ingest_status_prints_the_required_json():
     from ingest.services import store_batch
 
-    store_batch(items=[["auth", AUTH, "x", "udp", 0, None], [None, "junk", "x", "udp", 0, "bad"]])
+    store_batch(items=[["auth", AUTH, "x", "udp", time.time(), None],
+                       [None, "junk", "x", "udp", time.time(), "bad"]])
     status = json.loads(run("ingest_status", "--json"))
     assert status["stored"]["auth"] == 1 and status["stored"]["mail"] == 0
     assert set(status["stored"]) == {

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from ingest.framing import Frame, TcpFramer, datagram_frame
+from ingest.framing import KEEP_MAX, Frame, TcpFramer, datagram_frame
 from ingest.syslog import parse_envelope
 
 needs_logger = pytest.mark.skipif(shutil.which("logger") is None, reason="util-linux logger")
@@ -40,8 +40,9 @@ def logger_tcp(*args: str) -> bytes:
     return capture_tcp(send)
 
 
-def feed_in_pieces(data: bytes, size: int, max_size: int = 65536) -> list[Frame]:
-    framer = TcpFramer(max_size)
+def feed_in_pieces(data: bytes, size: int, max_size: int = 65536,
+                   keep: int = KEEP_MAX) -> list[Frame]:
+    framer = TcpFramer(max_size, keep)
     frames: list[Frame] = []
     for i in range(0, len(data), size):
         frames += framer.feed(data[i : i + size])
@@ -103,18 +104,26 @@ def test_it_cuts_an_oversize_counted_frame_and_resynchronises() -> None:
     wire = b"100 " + big + b"6 <13>x:" + b"<13>x: next\n"
     for piece in (1, 13, 1000):
         frames = feed_in_pieces(wire, piece, max_size=50)
-        assert frames == [Frame(big[:50], oversize=True), Frame(b"<13>x:"),
+        assert frames == [Frame(big, oversize=True, length=100), Frame(b"<13>x:"),
                           Frame(b"<13>x: next")]
+        cut = feed_in_pieces(wire, piece, max_size=50, keep=60)
+        assert cut[0] == Frame(big[:60], oversize=True, length=100) and cut[0].cut
+        assert cut[1:] == frames[1:]
 
 
 def test_it_cuts_an_oversize_line_and_resynchronises() -> None:
     wire = b"<13>x: " + b"b" * 200 + b"\n<13>x: ok\n" + b"<13>x: " + b"c" * 60 + b"\x00<13>x: 2"
     for piece in (1, 9, 1000):
         frames = feed_in_pieces(wire, piece, max_size=50)
-        assert frames == [Frame((b"<13>x: " + b"b" * 200)[:50], oversize=True),
+        assert frames == [Frame(b"<13>x: " + b"b" * 200, oversize=True, length=207),
                           Frame(b"<13>x: ok"),
-                          Frame((b"<13>x: " + b"c" * 60)[:50], oversize=True),
+                          Frame(b"<13>x: " + b"c" * 60, oversize=True, length=67),
                           Frame(b"<13>x: 2")]
+        cut = feed_in_pieces(wire, piece, max_size=50, keep=60)
+        assert cut == [Frame((b"<13>x: " + b"b" * 200)[:60], oversize=True, length=207),
+                       Frame(b"<13>x: ok"),
+                       Frame((b"<13>x: " + b"c" * 60)[:60], oversize=True, length=67),
+                       Frame(b"<13>x: 2")]
 
 
 def test_it_accepts_a_message_of_exactly_max_size() -> None:
@@ -136,11 +145,18 @@ def test_it_waits_for_a_length_prefix_split_across_reads() -> None:
     assert framer.feed(b" <13>x: abc") == [Frame(b"<13>x: abc")]
 
 
-def test_it_ignores_an_oversize_tail_after_flush() -> None:
-    framer = TcpFramer(max_size=10)
-    assert framer.feed(b"<13>x: 0123456789") == [Frame(b"<13>x: 012", oversize=True)]
+def test_it_counts_an_oversize_tail_until_flush() -> None:
+    framer = TcpFramer(max_size=10, keep=12)
+    assert framer.feed(b"<13>x: 0123456789") == []
     assert framer.feed(b"more tail") == []
+    assert framer.flush() == [Frame(b"<13>x: 01234", oversize=True, length=26)]
     assert framer.flush() == []
+
+
+def test_it_keeps_a_72_kb_line_whole_for_the_quarantine() -> None:
+    line = b"<14>popchat-auth: " + bytes(range(1, 10)) * 8000 + b"\xff\xfe"
+    [frame] = feed_in_pieces(line + b"\n", 4096)
+    assert frame.oversize and frame.data == line and not frame.cut
 
 
 @pytest.mark.parametrize(("data", "frame"), [
@@ -148,7 +164,7 @@ def test_it_ignores_an_oversize_tail_after_flush() -> None:
     (b"<13>x: m\n", Frame(b"<13>x: m")),
     (b"\x00", None),
     (b"", None),
-    (b"<13>x: " + b"e" * 100, Frame(b"<13>x: " + b"e" * 13, oversize=True)),
+    (b"<13>x: " + b"e" * 100, Frame(b"<13>x: " + b"e" * 100, oversize=True, length=107)),
 ])
 def test_it_frames_a_udp_datagram(data: bytes, frame: Frame | None) -> None:
     assert datagram_frame(data, max_size=20) == frame

@@ -8,7 +8,7 @@ from logformats.active import ActiveRecord, parse_active, serialize_active
 from logformats.errors import ParseError
 
 LINE = (
-    "PCGOLD001,10,Lobby,10.0.0.1,,02:00:00:00:00:0a,"
+    "PCGOLD001,10,Lobby,10.0.0.1,,02:00:00:00:00:0A,"
     "2024/02/01 10:00:00,2024/02/01 10:30:00,01,1800,"
 )
 
@@ -65,7 +65,7 @@ def test_it_rejects_negative_usage():
 
 def test_it_requires_the_mac():
     with pytest.raises(ParseError) as e:
-        parse_active(LINE.replace("02:00:00:00:00:0a", ""))
+        parse_active(LINE.replace("02:00:00:00:00:0A", ""))
     assert str(e.value) == "active: column 6 MAC address: is required"
 
 

@@ -30,5 +30,5 @@ def test_it_rejects_a_gateway_with_spaces():
     with pytest.raises(ParseError) as e:
         parse_activeuser("2024/02/01 10:05:00,PC GOLD,7")
     assert str(e.value) == (
-        "activeuser: column 2 gateway ID: 'PC GOLD' has spaces or unprintable characters"
+        "activeuser: column 2 gateway ID: 'PC GOLD' is not a gateway ID ([A-Za-z0-9._-]{1,64})"
     )

@@ -8,7 +8,7 @@ from logformats.auth import AuthRecord, parse_auth, serialize_auth
 from logformats.errors import ParseError
 
 LINE = (
-    "PCGOLD001,10,Lobby,10.0.0.1,,02:00:00:00:00:0a,2024/02/01 10:00:00,2024/02/01 10:30:00,"
+    "PCGOLD001,10,Lobby,10.0.0.1,,02:00:00:00:00:0A,2024/02/01 10:00:00,2024/02/01 10:30:00,"
     "102,AC-1,,,ja,JP,,,500,,,dom1,00,0,1,iPhone,iOS 17.5,Safari,,"
 )
 

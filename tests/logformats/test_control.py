@@ -7,7 +7,7 @@ import pytest
 from logformats.control import ControlRecord, parse_control, serialize_control
 from logformats.errors import ParseError
 
-LINE = "2024/02/01 10:05:00,2,02:00:00:00:00:0a,10.0.0.1,1024,PCGOLD002"
+LINE = "2024/02/01 10:05:00,2,02:00:00:00:00:0A,10.0.0.1,1024,PCGOLD002"
 
 
 def test_it_parses_a_canonical_line():
@@ -43,7 +43,7 @@ def test_it_requires_the_gateway():
 
 def test_it_rejects_a_bad_mac():
     with pytest.raises(ParseError) as e:
-        parse_control(LINE.replace("02:00:00:00:00:0a", "02:00:00:00:00"))
+        parse_control(LINE.replace("02:00:00:00:00:0A", "02:00:00:00:00"))
     assert str(e.value) == "control: column 3 MAC address: '02:00:00:00:00' is not a MAC address"
 
 

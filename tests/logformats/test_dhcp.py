@@ -7,7 +7,7 @@ import pytest
 from logformats.dhcp import DHCP_MESSAGE_TYPES, DhcpRecord, parse_dhcp, serialize_dhcp
 from logformats.errors import ParseError
 
-LINE = "2024/02/01 10:05:00,DHCPACK,02:00:00:00:00:0a,10.0.0.20,PCGOLD001"
+LINE = "2024/02/01 10:05:00,DHCPACK,02:00:00:00:00:0A,10.0.0.20,PCGOLD001"
 
 
 def test_it_parses_a_canonical_line():

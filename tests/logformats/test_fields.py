@@ -192,18 +192,20 @@ def test_optional_count_is_none_when_empty():
     assert parse_optional_count("300") == 300
 
 
-def test_it_accepts_gateway_ids_without_spaces():
+def test_it_accepts_gateway_ids_of_the_spec_alphabet():
     assert parse_gateway_id("PCGOLD001") == "PCGOLD001"
     assert parse_gateway_id("G" * 64) == "G" * 64
-    assert parse_gateway_id("ゲートウェイ1") == "ゲートウェイ1"
+    assert parse_gateway_id("gw-1.a_B") == "gw-1.a_B"
 
 
 @pytest.mark.parametrize(("text", "reason"), [
     ("", "is required"),
     ("G" * 65, "is longer than 64 characters"),
-    ("PC GOLD", "'PC GOLD' has spaces or unprintable characters"),
-    ("PC\tGOLD", "'PC\\tGOLD' has spaces or unprintable characters"),
-    ("\ufeffPCGOLD", "'\\ufeffPCGOLD' has spaces or unprintable characters"),
+    ("PC GOLD", "'PC GOLD' is not a gateway ID ([A-Za-z0-9._-]{1,64})"),
+    ("PC\tGOLD", "'PC\\tGOLD' is not a gateway ID ([A-Za-z0-9._-]{1,64})"),
+    ("\ufeffPCGOLD", "'\\ufeffPCGOLD' is not a gateway ID ([A-Za-z0-9._-]{1,64})"),
+    ("ゲートウェイ1", "'ゲートウェイ1' is not a gateway ID ([A-Za-z0-9._-]{1,64})"),
+    ('GWA";filename*=x', "'GWA\";filename*=x' is not a gateway ID ([A-Za-z0-9._-]{1,64})"),
 ])
 def test_it_rejects_bad_gateway_ids(text, reason):
     with pytest.raises(ParseError) as e:

@@ -26,10 +26,8 @@ from logformats.mail import MailRecord
 from logformats.session import SessionRecord
 from logformats.traffic import TrafficRecord
 
-# Printable, no whitespace: what a gateway ID may hold.
-gateway_ids = st.text(
-    st.characters(codec="utf-8", exclude_categories=("C", "Z")), min_size=1, max_size=64
-)
+# What a gateway ID may hold (SPEC §9).
+gateway_ids = st.from_regex(r"\A[A-Za-z0-9._-]{1,64}\Z")
 # Any text PostgreSQL can store (no NUL), commas, quotes and line breaks included.
 texts = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=255)
 codes = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=16)

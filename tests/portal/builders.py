@@ -1,6 +1,7 @@
 """Builders for portal tests: log lines written through the real storage service."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -14,7 +15,8 @@ def store(log_type: str, *lines: str) -> None:
     """Store CSV lines through ingest.services.store_batch (the one write path)."""
     from ingest.services import store_batch
 
-    result = store_batch(items=[[log_type, line, "test", "file", 0, None] for line in lines])
+    result = store_batch(items=[[log_type, line, "test", "file", time.time(), None]
+                                     for line in lines])
     assert result.quarantined == 0, f"{log_type} lines were quarantined"
 
 

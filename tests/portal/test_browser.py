@@ -108,7 +108,7 @@ def test_a_user_walks_through_the_dashboards(page, live_server, gold, tmp_path):
     download.save_as(path)
     lines = gzip.decompress(path.read_bytes()).decode().splitlines()
     assert len(lines) == 5 and all(line.startswith("PCGOLD001,") for line in lines)
-    assert lines[0] == ("PCGOLD001,10,,10.0.0.1,,02:00:00:00:00:0a,2024/02/01 10:00:00,"
+    assert lines[0] == ("PCGOLD001,10,,10.0.0.1,,02:00:00:00:00:0A,2024/02/01 10:00:00,"
                         "2024/02/01 10:30:00,02,1800,")
     for screen, name in (("ユーザ分布", "users"), ("システムログ", "system")):
         page.click(f"nav.screens >> text={screen}")

@@ -25,17 +25,17 @@ def test_it_names_and_streams_the_file(client, worked_month):
     assert response["Content-Type"] == "application/gzip"
     assert response["Content-Disposition"] == 'attachment; filename="auth_PCGOLD002_202402.csv.gz"'
     assert text.splitlines() == [
-        "PCGOLD002,,,10.0.0.1,,02:00:00:00:00:0a,2024/02/01 10:30:20,2024/02/01 10:30:20,"
+        "PCGOLD002,,,10.0.0.1,,02:00:00:00:00:0A,2024/02/01 10:30:20,2024/02/01 10:30:20,"
         "203,,,,,,,,,,,,,1,,,,,,",
-        "PCGOLD002,,,10.0.0.1,,02:00:00:00:00:0b,2024/02/02 00:00:10,2024/02/02 00:00:10,"
+        "PCGOLD002,,,10.0.0.1,,02:00:00:00:00:0B,2024/02/02 00:00:10,2024/02/02 00:00:10,"
         "002,,,,,,,,,,,,,,,,,,,",
     ]
     response, text = _download(client, "/api/v1/downloads/control?month=2024-02")
     assert "control_A00700999_202402.csv.gz" in response["Content-Disposition"]
     # The January record stays out of February's file.
     assert text.splitlines() == [
-        "2024/02/01 10:05:00,0,02:00:00:00:00:0a,10.0.0.1,200,PCGOLD001",
-        "2024/02/01 10:06:00,2,02:00:00:00:00:0a,10.0.0.1,1024,PCGOLD002",
+        "2024/02/01 10:05:00,0,02:00:00:00:00:0A,10.0.0.1,200,PCGOLD001",
+        "2024/02/01 10:06:00,2,02:00:00:00:00:0A,10.0.0.1,1024,PCGOLD002",
     ]
 
 

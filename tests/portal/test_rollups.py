@@ -85,7 +85,8 @@ def test_reading_rolled_up_months_takes_few_queries(client, alice, account_a, ga
     refresh("--quiescent")
     client.force_login(alice)
     client.get("/api/v1/stats/connections?month=2024-02")  # warm the session
-    with django_assert_max_num_queries(8):
+    # 9: one of them lists the days with late records not folded in yet.
+    with django_assert_max_num_queries(9):
         response = client.get("/api/v1/stats/connections?month=2024-02")
     assert sum(d["connections"] for d in response.json()["days"]) == 28
 

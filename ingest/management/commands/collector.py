@@ -9,6 +9,7 @@ import asyncio
 import signal
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from django.db import connections
 
 from ingest.collector import Address, Allowlist, Batcher, Collector, Dispatch
 from ingest.framing import DEFAULT_MAX_SIZE
+from ingest.guards import Limits, raise_nofile_limit
 from ingest.spool import Spool
 
 DEFAULT_ADDRESS = ("0.0.0.0", 5514)
@@ -34,6 +36,8 @@ class CollectorSettings:
     spool_dir: Path = Path("var/spool")
     spool_retry_seconds: float = 2.0
     eager: bool = False
+    limits: Limits = Limits()
+    max_queue_length: int = 0
 
 
 def settings_from_django() -> CollectorSettings:
@@ -49,10 +53,48 @@ def settings_from_django() -> CollectorSettings:
                        or Path(settings.BASE_DIR) / "var" / "spool"),
         spool_retry_seconds=float(getattr(settings, "SYSLOG_SPOOL_RETRY_SECONDS", 2.0)),
         eager=bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)),
+        max_queue_length=int(settings.SYSLOG_MAX_QUEUE_LENGTH),
+        limits=Limits(
+            idle_seconds=float(settings.SYSLOG_TCP_IDLE_SECONDS),
+            max_connections=int(settings.SYSLOG_MAX_CONNECTIONS),
+            max_per_source=int(settings.SYSLOG_MAX_CONNECTIONS_PER_SOURCE),
+            drain_seconds=float(settings.SYSLOG_DRAIN_SECONDS),
+        ),
     )
 
 
 _publisher = threading.local()
+
+
+class QueueFull(RuntimeError):
+    """The broker's queue is past SYSLOG_MAX_QUEUE_LENGTH: spool instead."""
+
+
+class QueueGauge:
+    """The length of Celery's Redis queue, read at most once a second: past
+    the limit, batches spill to the disk spool (replayed when it drains)
+    rather than grow Redis' memory without bound."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._checked = 0.0
+        self._full = False
+        self._lock = threading.Lock()
+
+    def check(self, conn) -> None:
+        if self.limit <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            if now - self._checked >= 1.0:
+                self._checked = now
+                client = conn.default_channel.client
+                self._full = client.llen("celery") >= self.limit
+        if self._full:
+            raise QueueFull(f"the broker queue holds {self.limit}+ batches")
+
+
+_queue_gauge = QueueGauge(0)
 
 
 def dispatch_to_celery(items: list[list]) -> None:
@@ -69,6 +111,12 @@ def dispatch_to_celery(items: list[list]) -> None:
         app = store_batch.app
         options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
         conn = _publisher.connection = app.connection_for_write(transport_options=options)
+    try:
+        _queue_gauge.check(conn)
+    except QueueFull:
+        raise
+    except Exception:
+        pass  # not Redis, or it cannot tell: the publish below decides
     try:
         store_batch.apply_async(args=(items,), connection=conn, retry=False)
     except Exception:
@@ -92,16 +140,37 @@ def store_in_process(items: list[list]) -> None:
         connections.close_all()
 
 
+def database_gauges() -> dict[str, tuple[str, float]]:
+    """Totals only the database knows, for /metrics (called in a thread)."""
+    from django.db import DatabaseError, connection
+
+    from ingest.models import IngestCounter
+
+    try:
+        new = IngestCounter.objects.filter(name="new_gateways").values_list("value", flat=True)
+        return {"new_gateways": ("Unassigned gateways created on first sight of their ID.",
+                                 next(iter(new), 0))}
+    except DatabaseError:
+        return {}
+    finally:
+        connection.close()
+
+
 def build_collector(conf: CollectorSettings, *, dispatch: Dispatch | None = None) -> Collector:
     """A Collector for these settings; `dispatch` overrides the Celery/in-process choice."""
     if dispatch is None:
         dispatch = store_in_process if conf.eager else dispatch_to_celery
-    # In-process storing uses one thread so SQLite writes never contend.
+    _queue_gauge.limit = conf.max_queue_length
+    # Embedded mode: each batch goes to the disk spool first and one replay
+    # thread stores them (SQLite writes never contend), so a backlog waits on
+    # disk, not in memory.
     workers = 1 if conf.eager else 4
     batcher = Batcher(dispatch, spool=Spool(conf.spool_dir), batch_size=conf.batch_size,
-                      batch_seconds=conf.batch_seconds, max_size=conf.max_size, workers=workers)
+                      batch_seconds=conf.batch_seconds, max_size=conf.max_size, workers=workers,
+                      spool_first=conf.eager)
     return Collector(batcher, allowlist=Allowlist(conf.allowed_cidrs),
-                     spool_retry_seconds=conf.spool_retry_seconds)
+                     spool_retry_seconds=conf.spool_retry_seconds, limits=conf.limits,
+                     extra_gauges=database_gauges)
 
 
 def parse_address(option: str, value: str) -> Address:
@@ -160,6 +229,7 @@ class Command(BaseCommand):
         ) if tls else None
         if udp is None and tcp is None and tls is None:
             udp = tcp = DEFAULT_ADDRESS
+        raise_nofile_limit()
         try:
             conf = settings_from_django()
             collector = build_collector(conf)

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 import logformats
+from ingest.items import Item, bad_item
 from ingest.services import StoreResult, store_batch
 
 BATCH = 5000
@@ -77,10 +78,10 @@ class Command(BaseCommand):
         self.stdout.flush()
 
 
-def _item(log_type: str, data: bytes, source: str) -> list:
-    """One store_batch item; a line that is not UTF-8 goes to quarantine."""
+def _item(log_type: str, data: bytes, source: str) -> Item:
+    """One store_batch item; a line that is not UTF-8 goes to quarantine as bytes."""
     try:
-        return [log_type, data.decode("utf-8"), source, "file", time.time(), None]
+        return Item(log_type, data.decode("utf-8"), source, "file", time.time())
     except UnicodeDecodeError as exc:
-        text = data.decode("utf-8", "backslashreplace")
-        return [log_type, text, source, "file", time.time(), f"not valid UTF-8: {exc.reason}"]
+        return bad_item(data, peer=source, transport="file", received_at=time.time(),
+                        log_type=log_type, error=f"not valid UTF-8: {exc.reason}")

@@ -18,5 +18,9 @@ class Command(BaseCommand):
             return
         for log_type, n in status["stored"].items():
             self.stdout.write(f"{log_type:>10}: {n}")
-        for key in ("quarantined", "unassigned", "duplicates", "rejected"):
+        for key in ("quarantined", "unassigned", "duplicates", "rejected", "new_gateways"):
             self.stdout.write(f"{key:>10}: {status[key]}")
+        spool = status["spool"]
+        free = "?" if spool["free_bytes"] is None else f"{spool['free_bytes'] // 2**20} MiB free"
+        self.stdout.write(f"{'spool':>10}: {spool['files']} batches waiting, {free}"
+                          + (" — LOW SPACE" if spool["low_space"] else ""))

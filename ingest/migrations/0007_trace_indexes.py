@@ -60,6 +60,6 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("ingest", "0002_quarantine_tls")]
+    dependencies = [("ingest", "0006_verbose_names")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ingest', '0002_quarantine_tls'),
+        ('ingest', '0005_touched_day'),
     ]
 
     operations = [
