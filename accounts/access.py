@@ -76,6 +76,14 @@ def is_account_admin(user) -> bool:
     return bool(user.is_authenticated and user.account_id and user.is_account_admin)
 
 
+def can_trace(user) -> bool:
+    """Terminal lookup (SPEC §7): account admins, and users an admin gave the
+    lookup permission; a user of no account sees no logs and may not look up."""
+    return is_account_admin(user) or bool(
+        user.is_authenticated and user.account_id and user.trace_permitted
+    )
+
+
 def may_read_account_history(user) -> bool:
     """Whole-account histories: the account's admins, and platform operators."""
     return bool(user.is_authenticated and (user.is_account_admin or user.is_superuser))
@@ -192,6 +200,19 @@ def history_required(view: Callable) -> Callable:
     return wrapped
 
 
+def trace_required(view: Callable) -> Callable:
+    """The terminal lookup screens (SPEC §7): `can_trace`, else 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not can_trace(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def found(obj):
     """The object, or 404: another account's object looks like a missing one."""
     if obj is None:
@@ -211,25 +232,28 @@ def api_error(message: str, status: int, parameter: str = "") -> JsonResponse:
 
 
 def api_view(fn: Callable | None = None, *, account: bool = True,
-             history: bool = False) -> Callable:
+             history: bool = False, trace: bool = False) -> Callable:
     """The decorator of every JSON and download endpoint: GET/HEAD only,
     authenticated (session or token, else 401 with WWW-Authenticate), in an
-    account unless `account=False`, a history reader when `history=True`;
+    account unless `account=False`, a history reader when `history=True`,
+    allowed to look up terminals when `trace=True`;
     `portal.scope.ParamError` becomes 400 naming the parameter. Every answer
     gets `Cache-Control: no-store` (they carry one tenant's data)."""
     if fn is None:
-        return lambda f: api_view(f, account=account, history=history)
+        return lambda f: api_view(f, account=account, history=history, trace=trace)
 
     @wraps(fn)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = _api_call(fn, request, args, kwargs, account=account, history=history)
+        response = _api_call(fn, request, args, kwargs, account=account, history=history,
+                             trace=trace)
         patch_cache_control(response, no_store=True, private=True)
         return response
 
     return wrapper
 
 
-def _api_call(fn, request, args, kwargs, *, account: bool, history: bool) -> HttpResponse:
+def _api_call(fn, request, args, kwargs, *, account: bool, history: bool,
+              trace: bool) -> HttpResponse:
     from portal.scope import ParamError  # portal builds on accounts, not the reverse
 
     if request.method not in ("GET", "HEAD"):
@@ -241,6 +265,8 @@ def _api_call(fn, request, args, kwargs, *, account: bool, history: bool) -> Htt
         return api_error(_("this user belongs to no account"), 403)
     if history and not may_read_account_history(request.user):
         return api_error(_("admins only"), 403)
+    if trace and not can_trace(request.user):
+        return api_error(_("terminal lookup is not permitted for this user"), 403)
     try:
         return fn(request, *args, **kwargs)
     except ParamError as exc:

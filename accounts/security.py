@@ -78,15 +78,3 @@ def own_password_change(*, user: User, password: str, request: HttpRequest | Non
     user.save(update_fields=["password"])
     operation_log("password_change", account=user.account, actor=user, request=request)
 
-
-@transaction.atomic
-def password_setup_by_link(*, user: User, password: str,
-                           request: HttpRequest | None = None) -> None:
-    """Password set from a reset mail's link (認証情報設定); the user's API
-    tokens are revoked with the old password."""
-    from .tokens import tokens_revoke_all
-
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    tokens_revoke_all(user=user, actor=user, request=request)
-    operation_log("password_setup", account=user.account, actor=user, request=request)

@@ -1,9 +1,7 @@
-"""Who may look up terminals, and the operation-history rows of lookups
-(SPEC §7). A lookup of a person's traffic must itself be traceable, so every
-lookup (screen, CSV or API) writes one row of kind 端末照会.
-
-`can_trace` belongs with the project's access rules; it lives here until
-`accounts/access.py` takes it over.
+"""Granting the lookup permission, and the operation-history rows of
+lookups (SPEC §7). A lookup of a person's traffic must itself be traceable,
+so every lookup (screen, CSV or API) writes one row of kind 端末照会. Who may
+look up is `accounts.access.can_trace`, with the other access rules.
 """
 from __future__ import annotations
 
@@ -16,14 +14,6 @@ from accounts.models import User
 from audit.services import operation_log
 
 from .periods import JST
-
-
-def can_trace(user) -> bool:
-    """Account admins, and users an admin gave the lookup permission; a
-    user who belongs to no account sees no logs and so may not look up."""
-    if not getattr(user, "is_authenticated", False) or user.account_id is None:
-        return False
-    return bool(user.is_account_admin or user.trace_permitted)
 
 
 @transaction.atomic

@@ -9,23 +9,21 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
+from accounts.access import api_view, trace_required
 from accounts.views.common import admin_required, found
 from audit.search import csv_response, iso_jst
 from syslogcloud.csvsafe import safe_row
 
 from . import trace, trace_rows
-from .api import api_view
 from .params import scope_param
 from .scope import ParamError, Scope, account_gateways
-from .trace_access import can_trace, trace_audit_ip, trace_audit_mac, trace_permission_set
+from .trace_access import trace_audit_ip, trace_audit_mac, trace_permission_set
 from .trace_params import IpQuery, MacQuery, trace_query
 
 
@@ -66,12 +64,9 @@ def record_json(r: trace.MacRecord) -> dict:
             "ip": r.ip, **{k: _iso(v) for k, v in r.fields.items()}}
 
 
-@api_view
+@api_view(trace=True)
 def trace_api(request: HttpRequest) -> JsonResponse:
     """GET /api/v1/trace?ip=&at=[&gateway=] or ?mac=&from=&to=[&gateway=]."""
-    if not can_trace(request.user):
-        return JsonResponse({"error": _("terminal lookup is not permitted for this user")},
-                            status=403)
     query = trace_query(request.GET)
     result = _run(request, query, scope_param(request))
     if isinstance(query, IpQuery):
@@ -79,27 +74,14 @@ def trace_api(request: HttpRequest) -> JsonResponse:
                 "leases": [lease_json(le) for le in result.leases]}
     else:
         body = {"records": [record_json(r) for r in result]}
-    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
-    response["Cache-Control"] = "no-store"
-    return response
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
 # --- Screen and CSV ----------------------------------------------------------
 
-def _screen_access(request: HttpRequest) -> HttpResponse | None:
-    if request.account is None:
-        return render(request, "portal/no_account.html", status=403)
-    if not can_trace(request.user):
-        raise PermissionDenied
-    return None
-
-
-@login_required
+@trace_required
 def trace_screen(request: HttpRequest) -> HttpResponse:
     """端末照会: the two search forms and, once asked, the result tables."""
-    denied = _screen_access(request)
-    if denied:
-        return denied
     context = {"gateways": account_gateways(account=request.account), "values": request.GET,
                "mode": "mac" if request.GET.get("mac") else "ip", "errors": {}}
     asked = any(request.GET.get(k) for k in ("ip", "at", "mac", "from", "to"))
@@ -123,12 +105,9 @@ def trace_screen(request: HttpRequest) -> HttpResponse:
 CSV_PARAMS = ("ip", "at", "mac", "from", "to", "gateway")
 
 
-@login_required
+@trace_required
 def trace_csv(request: HttpRequest) -> HttpResponse:
     """The screen's results as CSV (UTF-8 with BOM, formula-safe cells)."""
-    denied = _screen_access(request)
-    if denied:
-        return denied
     try:
         query = trace_query(request.GET)
         result = _run(request, query, scope_param(request))

@@ -3,17 +3,13 @@ password, one-time password; the password set-up link from a reset mail."""
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.tokens import default_token_generator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.encoding import force_str
-from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .. import security
-from ..forms_auth import NotificationEmailForm, PasswordChangeForm, PasswordSetForm
-from ..models import User
+from ..forms_auth import NotificationEmailForm, PasswordChangeForm
 from ..otp import has_confirmed_device
 
 
@@ -39,22 +35,3 @@ def my_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/me.html", context,
                   status=400 if request.method == "POST" else 200)
 
-
-@sensitive_post_parameters()
-def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    """The link of a password (re)set mail: choose a password."""
-    try:
-        user = User.objects.filter(pk=int(force_str(urlsafe_base64_decode(uidb64)))).first()
-    except (ValueError, TypeError):
-        user = None
-    if user is None or not default_token_generator.check_token(user, token):
-        return render(request, "accounts/password_reset_confirm.html", {"invalid": True},
-                      status=400)
-    form = PasswordSetForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        security.password_setup_by_link(user=user, password=form.cleaned_data["new_password1"],
-                                        request=request)
-        messages.success(request, _("Password set. You can log in now."))
-        return redirect("accounts:login")
-    return render(request, "accounts/password_reset_confirm.html", {"form": form},
-                  status=400 if form.errors else 200)

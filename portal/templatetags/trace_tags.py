@@ -1,7 +1,7 @@
 """`user|can_trace` for the navigation: the same rule as the views."""
 from django import template
 
-from portal.trace_access import can_trace as _can_trace
+from accounts.access import can_trace as _can_trace
 
 register = template.Library()
 

@@ -46,7 +46,7 @@ def test_the_operator_gets_the_original_bytes_back(operator_client, quarantined)
 
     q = Quarantine.objects.get(peer="192.0.2.8")
     page = operator_client.get(f"/admin/ingest/quarantine/{q.pk}/change/").content.decode()
-    assert "\\xff\\xfe\\x00\\x01 café" in page and f"{len(WEIRD)} bytes" in page
+    assert "\\xff\\xfe\\x00\\x01 café" in page and f"{len(WEIRD)} バイト" in page
     download = operator_client.get(f"/admin/ingest/quarantine/{q.pk}/bytes/")
     assert download.status_code == 200 and download.content == WEIRD
 

@@ -260,7 +260,7 @@ def test_a_bearer_token_looks_up_too(client, alice, hotel):
     response = client.get(URL, {"ip": "10.0.0.5", "at": "2024/05/03 14:10:00"},
                           HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_every_lookup_writes_one_operation_history_row(alice_client, alice, hotel):

@@ -80,6 +80,8 @@ def test_an_admin_looks_up_an_address_and_a_terminal(browser, live_server, stati
 
     page = new_page(browser, width)
     login(page, live_server, "alice")
+    if page.locator("#menu-toggle").is_visible():  # phones: the menu is collapsed
+        page.click("#menu-toggle")
     page.click("#nav-trace")
     page.wait_for_url("**/syslog/trace/")
     assert page.locator("h1").inner_text() == "端末照会"
