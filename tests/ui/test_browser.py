@@ -30,6 +30,12 @@ SCREENS = [
     ("bulk", "/manage/users/bulk/"), ("bulk-delete", "/manage/users/bulk-delete/"),
     ("organisations", "/manage/organisations/"), ("security", "/manage/security/"),
     ("me", "/me/"), ("otp", "/me/otp/"), ("not-found", "/no/such/page/"),
+    # The screens of issues 10, 12, 13 and 14.
+    ("tokens", "/me/tokens/"), ("passkeys", "/me/passkeys/"),
+    ("trace", "/syslog/trace/?mac=02:00:00:00:00:0e&from=2024-02-01&to=2024-02-29"),
+    ("gateway-status", "/gateways/status/"), ("alert-history", "/history/alerts/"),
+    ("alert-rules", "/manage/alerts/"), ("alert-rule-new", "/manage/alerts/new/"),
+    ("login-methods", "/manage/security/login-methods/"), ("browsers", "/manage/browsers/"),
 ]
 
 
