@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -252,27 +253,45 @@ def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]]
 
 def _copy_insert(table: str, names: list[str], rows: list[tuple[object, int, bytes]],
                  time_column: str) -> list[tuple[int, datetime]]:
-    """The hot path on PostgreSQL: COPY into a per-connection staging table,
-    then one INSERT … ON CONFLICT DO NOTHING. Far faster than ORM inserts,
-    and the conflict clause makes retries and re-deliveries no-ops."""
-    stage = f"stage_{table}"
+    """The hot path on PostgreSQL: COPY straight into the table, far faster
+    than ORM inserts. A batch holding an already stored digest (a retry, a
+    re-delivery) makes that COPY fail on the unique index; it is then rolled
+    back to its savepoint and written the old way, COPY into a staging table
+    and one INSERT … ON CONFLICT DO NOTHING, so retries stay no-ops. The
+    direct COPY saves the staging round trip (~6 µs per record, issue 9)."""
     cols = ", ".join(f'"{n}"' for n in [*names, "digest"])
     gw = names.index("gateway_id")
+    values_of = operator.attrgetter(*names)
+
+    def write_rows(copy) -> None:
+        for record, gateway_pk, digest in rows:
+            values = list(values_of(record))
+            values[gw] = gateway_pk
+            values.append(digest)
+            copy.write_row(values)
+
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            # cur.copy() is psycopg's own API, outside Django's error translation:
+            # without this a connection killed mid-COPY raises psycopg's
+            # OperationalError, which the task's autoretry would not recognise.
+            with connection.wrap_database_errors:
+                with cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+                    write_rows(copy)
+    except IntegrityError:
+        pass  # a digest is already stored: the staging path below skips it
+    else:
+        return [(gateway_pk, getattr(record, time_column)) for record, gateway_pk, _ in rows]
+
+    stage = f"stage_{table}"
     with connection.cursor() as cur:
         cur.execute(
             f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" '
             f'AS SELECT {cols} FROM "{table}" WITH NO DATA'
         )
-        # cur.copy() is psycopg's own API, outside Django's error translation:
-        # without this a connection killed mid-COPY raises psycopg's
-        # OperationalError, which the task's autoretry would not recognise.
         with connection.wrap_database_errors:
             with cur.copy(f'COPY "{stage}" ({cols}) FROM STDIN') as copy:
-                for record, gateway_pk, digest in rows:
-                    values = [getattr(record, n) for n in names]
-                    values[gw] = gateway_pk
-                    values.append(digest)
-                    copy.write_row(values)
+                write_rows(copy)
         cur.execute(
             f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{stage}" '
             f'ON CONFLICT (digest) DO NOTHING RETURNING "gateway_id", "{time_column}"'

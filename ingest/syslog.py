@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-LOG_TYPES = ("auth", "active", "control", "dhcp", "session", "traffic", "mail", "activeuser")
+from logformats import LOG_TYPES  # the one registry (logformats/registry.py)
 
 BOM = "\ufeff"
 

@@ -77,3 +77,12 @@ def dead_letters_replay() -> dict:
     from ingest.services import dead_letters_replay as replay
 
     return replay()
+
+
+@shared_task(acks_late=True)
+def purge_logs() -> dict:
+    """Delete records older than LOG_RETENTION_MONTHS; beat runs this daily."""
+    from ingest.retention import logs_purge
+
+    plan = logs_purge()
+    return {"cutoff": plan.cutoff.isoformat(), "records": plan.records}

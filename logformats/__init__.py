@@ -11,20 +11,25 @@ from dataclasses import dataclass
 from hashlib import blake2b
 from typing import Any
 
-from logformats import active, activeuser, auth, codes, control, dhcp, mail, session, traffic
+from logformats import codes
 from logformats.errors import ParseError
+from logformats.registry import REGISTRY, LogType
 
 __all__ = [
-    "FORMATS", "LOG_TYPES", "Format", "ParseError",
+    "FORMATS", "LOG_TYPES", "REGISTRY", "Format", "LogType", "ParseError",
     "codes", "get_format", "parse", "record_digest", "serialize",
 ]
 
-LOG_TYPES = ("auth", "active", "control", "dhcp", "session", "traffic", "mail", "activeuser")
+# Every other list of log types (syslog APP-NAMEs, the Django model map, the
+# screens' names) is derived from REGISTRY; tests/logformats/test_one_registry.py
+# fails when one of them disagrees.
+LOG_TYPES: tuple[str, ...] = tuple(t.name for t in REGISTRY)
 
 
 @dataclass(frozen=True, slots=True)
 class Format:
-    """One log type: its record class, parser, writer and English column headers."""
+    """One log type: its record class, parser, writer and English column headers,
+    plus what storage needs (time field, Django model name, syslog APP-NAME)."""
 
     name: str
     record_class: type
@@ -32,21 +37,24 @@ class Format:
     serialize: Callable[[Any], str]
     columns: tuple[str, ...]
     column_count: int
+    layout: Any
+    time_field: str
+    model_name: str
+    app_name: str
 
 
-def _format(module: Any) -> Format:
+def _format(log_type: LogType) -> Format:
     # The layout's own methods, not the parse_<type> wrappers: one call less
     # per line on the ingest path.
-    layout = module.LAYOUT
+    layout = log_type.module.LAYOUT
+    if layout.name != log_type.name:
+        raise TypeError(f"registry entry {log_type.name!r} points at layout {layout.name!r}")
     return Format(layout.name, layout.record_class, layout.parse, layout.serialize,
-                  layout.headers, layout.column_count)
+                  layout.headers, layout.column_count, layout, log_type.time_field,
+                  log_type.model_name, log_type.app_name)
 
 
-FORMATS: dict[str, Format] = {
-    f.name: f
-    for f in map(_format, (auth, active, control, dhcp, session, traffic, mail, activeuser))
-}
-assert tuple(FORMATS) == LOG_TYPES
+FORMATS: dict[str, Format] = {t.name: _format(t) for t in REGISTRY}
 
 
 def get_format(log_type: str) -> Format:

@@ -10,7 +10,6 @@ of rows and one compressor window at a time.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import zlib
 from collections import namedtuple
 from collections.abc import Iterator
@@ -69,7 +68,7 @@ def pg_copy_select(log_type: str, *, ordered: bool) -> str:
     NULL so that COPY's CSV leaves them unquoted. COPY quotes a value only
     for a comma, quote, CR or LF, which is also serialize's rule."""
     model = LOG_MODELS[log_type]
-    layout = importlib.import_module(f"logformats.{log_type}").LAYOUT
+    layout = logformats.FORMATS[log_type].layout
     cols = []
     for column in layout.columns:
         if column.attr is None:

@@ -6,7 +6,18 @@ the screens add the name: 日本 (JP).
 """
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from logformats import codes
+
+# The screens' name of each log type; keys are logformats.LOG_TYPES (the one
+# registry) and tests/logformats/test_one_registry.py checks they stay equal.
+LOG_TYPE_NAMES = {
+    "auth": gettext_lazy("Authentication log"), "active": gettext_lazy("Active connection log"),
+    "control": gettext_lazy("Control log"), "dhcp": gettext_lazy("DHCP log"),
+    "session": gettext_lazy("Session log"), "traffic": gettext_lazy("Traffic log"),
+    "mail": gettext_lazy("Mail log"), "activeuser": gettext_lazy("Active user log"),
+}
 
 # Table of logformats.codes for each dimension whose keys are codes.
 _CODE_TABLES = {

@@ -13,14 +13,10 @@ from django.utils.translation import gettext as _
 from audit.search import csv_time
 from logformats.codes import label
 
-from .trace import IpTrace, Lease, MacRecord, Session
+from .labels import LOG_TYPE_NAMES
+from .trace import MAC_TYPES, IpTrace, Lease, MacRecord, Session
 
-TYPE_NAMES = {
-    "auth": gettext_lazy("Authentication log"),
-    "active": gettext_lazy("Active connection log"),
-    "control": gettext_lazy("Control log"),
-    "dhcp": gettext_lazy("DHCP log"),
-}
+TYPE_NAMES = {t: LOG_TYPE_NAMES[t] for t in MAC_TYPES}
 
 
 class TraceRow(NamedTuple):

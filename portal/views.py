@@ -12,23 +12,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 import logformats
 
 from . import charts, selectors
+from .labels import LOG_TYPE_NAMES
 from .params import choice_param, month_param, scope_param
 from .periods import Month
 from .rollups import facts_cache
 from .scope import ParamError
-
-LOG_TYPE_NAMES = {
-    "auth": gettext_lazy("Authentication log"), "active": gettext_lazy("Active connection log"),
-    "control": gettext_lazy("Control log"), "dhcp": gettext_lazy("DHCP log"),
-    "session": gettext_lazy("Session log"), "traffic": gettext_lazy("Traffic log"),
-    "mail": gettext_lazy("Mail log"), "activeuser": gettext_lazy("Active user log"),
-}
 
 
 @login_required

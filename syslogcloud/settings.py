@@ -277,6 +277,12 @@ CELERY_BEAT_SCHEDULE["ingest-dead-letters-replay"] = {
     "task": "ingest.tasks.dead_letters_replay",
     "schedule": 300.0,
 }
+# Log retention (issue 9): the current JST month and the N-1 before it are kept.
+LOG_RETENTION_MONTHS = env.int("LOG_RETENTION_MONTHS", default=13)
+CELERY_BEAT_SCHEDULE["ingest-purge-logs"] = {
+    "task": "ingest.tasks.purge_logs",
+    "schedule": 86400.0,
+}
 CELERY_BEAT_SCHEDULE["provisioning-pending-sweep"] = {
     "task": "provisioning.tasks.pending_sweep",
     "schedule": 600.0,

@@ -42,11 +42,11 @@ def dsn() -> str:
 def copy_backends(conn) -> list[int]:
     return [pid for (pid,) in conn.execute(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE 'COPY \"stage_%'")]
+        "AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE 'COPY \"%'")]
 
 
 class BackendKiller(threading.Thread):
-    """Terminates the backend of each COPY into a staging table, `times` times."""
+    """Terminates the backend of each COPY into a log or staging table, `times` times."""
 
     def __init__(self, times: int, timeout: float = 60) -> None:
         super().__init__(daemon=True)
