@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,32 @@ def require_tool(path: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{path} is missing: .ci/run must install it")
     pytest.skip(f"{path} not installed")
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@contextmanager
+def launched_chromium():
+    """Debian's Chromium, headless, driven by Playwright (CI installs it)."""
+    chromium = require_tool("/usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                    args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser():
+    """A fresh browser per test (modules that share one override this)."""
+    with launched_chromium() as launched:
+        yield launched
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:

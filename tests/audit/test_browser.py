@@ -9,7 +9,7 @@ import os
 import pyotp
 import pytest
 
-from tests.conftest import PASSWORD, require_tool
+from tests.conftest import PASSWORD
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,22 +17,13 @@ SHOTS = os.environ.get("SCREENSHOT_DIR", "")
 
 
 @pytest.fixture
-def browser_page():
-    chromium = require_tool("/usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"])
-        context = browser.new_context(accept_downloads=True, locale="ja-JP",
-                                      viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        context.close()
-        browser.close()
+def browser_page(browser):
+    context = browser.new_context(accept_downloads=True, locale="ja-JP",
+                                  viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
 
 
 def shot(page, name):

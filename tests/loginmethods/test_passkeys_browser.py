@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from loginmethods.models import Browser
-from tests.conftest import PASSWORD, require_tool
+from tests.conftest import PASSWORD
 from tests.loginmethods.conftest import api_rows
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -20,19 +20,6 @@ SHOTS = os.environ.get("SCREENSHOT_DIR", "")
 HOME = re.compile(r":\d+/$")  # the home page, not /login/
 DETAIL = re.compile(r"^(?P<text>.+)\[(?P<ip>[0-9a-f.:]+) (?P<os>[^\]]+)\]$")
 
-
-@pytest.fixture
-def browser():
-    chromium = require_tool("/usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
