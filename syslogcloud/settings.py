@@ -222,6 +222,11 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # is unfinished or only held (retry countdowns), also on an idle worker,
 # instead of dropping it with the process.
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
+# Celery's prefork pool, flushed before it closes: without that a warm
+# shutdown right after a large batch arrived could wait forever for a batch
+# half written to a pool child (issue 8, row 6; see syslogcloud/workerpool.py).
+# `--pool=prefork` on the command line keeps this class.
+CELERY_WORKER_POOL = "syslogcloud.workerpool:TaskPool"
 CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
