@@ -42,8 +42,9 @@ from .selectors import policy_get
 @dataclass(frozen=True)
 class LoginOutcome:
     """What the form shows: `user` logged in, `need_otp`, or `error` (a code
-    of `forms_auth.LOGIN_ERRORS`: invalid, outside, otp, otp_wait; with
-    `wait_seconds` for otp_wait)."""
+    of `forms_auth.LOGIN_ERRORS`: invalid, outside, otp, otp_wait, device,
+    browser_*; with `wait_seconds` for otp_wait). `device` is the TOTP device
+    that verified the one-time password."""
 
     user: User | None = None
     device: TOTPDevice | None = None

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -184,7 +184,7 @@ def _signed_by(cert: x509.Certificate, ca_cert: x509.Certificate) -> bool:
     try:
         ca_cert.public_key().verify(cert.signature, cert.tbs_certificate_bytes,
                                     padding.PKCS1v15(), cert.signature_hash_algorithm)
-    except (InvalidSignature, TypeError, ValueError):
+    except (InvalidSignature, UnsupportedAlgorithm, TypeError, ValueError):
         return False
     return True
 

@@ -124,6 +124,8 @@ def test_refused_certificates_are_pattern_28(device_on, account_b, bob, alice_re
         "another account's CA": install(tmp_path, account_b, "theirs").header,
         "bound to another user": install(tmp_path, device_on, "carols", user=carol).header,
     }
+    refused["forged: CA's name, a real serial, another key"] = forged_like(
+        install(tmp_path, device_on, "real"))
     revoked = install(tmp_path, device_on, "lost")
     devices.device_revoke(certificate=DeviceCertificate.objects.get(pk=revoked.pk))
     refused["revoked"] = revoked.header
@@ -136,6 +138,21 @@ def test_refused_certificates_are_pattern_28(device_on, account_b, bob, alice_re
     assert login(Client(), install(tmp_path, device_on, "bobs", user=bob).header).status_code == 302
     settings.DEVICE_CERT_HEADER = "HTTP_X_SSL_CERT"  # another proxy's header name
     assert login(Client(), install(tmp_path, device_on, "any").header).status_code == 200
+
+
+def forged_like(installed) -> str:
+    """A certificate copying a real one's issuer, subject and serial, signed
+    by a key of the forger's own: what someone who saw the list could make."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    real = x509.load_pem_x509_certificate(installed.cert_file.read_bytes())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = (x509.CertificateBuilder().subject_name(real.subject).issuer_name(real.issuer)
+              .public_key(key.public_key()).serial_number(real.serial_number)
+              .not_valid_before(real.not_valid_before_utc)
+              .not_valid_after(real.not_valid_after_utc).sign(key, hashes.SHA256()))
+    return quote(forged.public_bytes(serialization.Encoding.PEM).decode(), safe="")
 
 
 @pytest.mark.django_db
