@@ -37,6 +37,9 @@ from .policy import login_policy_get
 CA_YEARS = 20
 CERT_DAYS = 825  # the longest validity Apple platforms accept for a leaf
 KEY_BITS = 2048  # RSA: every OS and browser can present it
+# The PKCS#12 password is typed on the device: no 0/O, 1/l/I look-alikes.
+PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+PASSWORD_LENGTH = 16
 
 
 # --- The account's CA ------------------------------------------------------------
@@ -118,7 +121,7 @@ def device_issue(*, account, name: str, user=None, actor=None,
     row = DeviceCertificate.objects.create(
         account=account, name=name, user=user, serial=format(cert.serial_number, "x"),
         fingerprint=fingerprint_of(cert), issued_at=now, expires_at=expires)
-    password = secrets.token_urlsafe(12)
+    password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
     # AES-256 + PBKDF2 (OpenSSL 3, current Windows, macOS, iOS and Android).
     encryption = (serialization.PrivateFormat.PKCS12.encryption_builder()
                   .kdf_rounds(50000)
