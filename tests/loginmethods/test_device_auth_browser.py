@@ -10,14 +10,13 @@ import pytest
 from django.core.management import call_command
 
 from loginmethods.models import Browser, DeviceCertificate
-from tests.conftest import PASSWORD
+from tests.loginmethods.browserkit import Tab
 from tests.loginmethods.conftest import api_rows
 from tests.loginmethods.devicekit import install
 from tests.loginmethods.tlsproxy import nginx_proxy
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = os.environ.get("SCREENSHOT_DIR", "")
 HOME = re.compile(r":\d+/$")
 DETAIL = re.compile(r"^(?P<text>.+)\[(?P<ip>[0-9a-f.:]+) (?P<os>[^\]]+)\]$")
 
@@ -35,58 +34,6 @@ def site(proxy, settings):
     return proxy
 
 
-class Tab:
-    """One Chromium context; with `p12` it presents that device certificate
-    to the proxy, with `passkeys` it has a virtual authenticator."""
-
-    def __init__(self, browser, site, *, p12=None, password="", width=1440, passkeys=False):
-        self.site = site
-        certificates = ([{"origin": site, "pfxPath": str(p12), "passphrase": password}]
-                        if p12 else [])
-        self.context = browser.new_context(
-            locale="ja-JP", viewport={"width": width, "height": 900},
-            ignore_https_errors=True, client_certificates=certificates)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(15000)
-        self.errors = []
-        self.page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}")
-                     if r.status >= 500 else None)
-        if passkeys:
-            self.cdp = self.context.new_cdp_session(self.page)
-            self.cdp.send("WebAuthn.enable")
-            self.authenticator = self.cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-                "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-                "hasUserVerification": True, "isUserVerified": True,
-                "automaticPresenceSimulation": True}})["authenticatorId"]
-
-    def goto(self, path):
-        self.page.goto(f"{self.site}{path}")
-
-    def password_login(self, user="bob"):
-        self.goto("/login/")
-        self.page.fill("input[name=username]", user)
-        self.page.fill("input[name=password]", PASSWORD)
-        self.page.click("form.login button[type=submit]")
-
-    def passkey_login(self):
-        self.goto("/login/")
-        self.page.click("button:has-text('パスキーでログイン')")
-
-    def forget(self):
-        keep = [c for c in self.context.cookies() if c["name"] == "sc_browser"]
-        self.context.clear_cookies()
-        if keep:
-            self.context.add_cookies(keep)
-
-    def shot(self, name):
-        if SHOTS:
-            self.page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
-
-    def fits(self) -> bool:
-        return self.page.evaluate(
-            "(m => m.scrollWidth <= m.clientWidth)(document.querySelector('main'))")
-
-
 def last_login(reader):
     row = api_rows(reader)[0]
     match = DETAIL.match(row["detail"])
@@ -96,7 +43,7 @@ def last_login(reader):
 
 def test_admin_issues_a_certificate_in_the_browser_and_the_device_signs_in(
         site, browser, alice, bob, alice_reader, tmp_path):
-    admin = Tab(browser, site)
+    admin = Tab(browser, site, passkeys=False, console_errors=False)
     admin.password_login("alice")
     admin.page.wait_for_url(HOME)
     admin.goto("/manage/devices/")
@@ -126,14 +73,15 @@ def test_admin_issues_a_certificate_in_the_browser_and_the_device_signs_in(
     assert [o["detail"] for o in ops[:2]] == ["デバイス認証の設定を変更しました。",
                                              "デバイス証明書「受付PC」を発行しました。"]
 
-    device = Tab(browser, site, p12=p12, password=password)
+    device = Tab(browser, site, p12=p12, password=password, passkeys=False,
+                 console_errors=False)
     device.password_login()
     device.page.wait_for_url(HOME)
     assert last_login(alice_reader) == ("ログイン成功", "ID/パスワード+デバイス認証による認証成功")
     row.refresh_from_db()
     assert row.last_used_at is not None
 
-    bare = Tab(browser, site, width=390)
+    bare = Tab(browser, site, width=390, passkeys=False, console_errors=False)
     bare.password_login()
     bare.page.wait_for_selector("text=デバイス証明書")
     assert last_login(alice_reader) == ("ログインNG", "デバイス認証失敗")
@@ -146,7 +94,8 @@ def test_passkeys_with_a_device_certificate(site, browser, account_a, bob, alice
                                             tmp_path):
     installed = install(tmp_path, account_a, "bobs-pc", user=bob)
     call_command("set_login_policy", "A00700001", "--device-auth", "on")
-    s = Tab(browser, site, p12=installed.p12, password=installed.password, passkeys=True)
+    s = Tab(browser, site, p12=installed.p12, password=installed.password,
+            console_errors=False)
     s.password_login()
     s.page.wait_for_url(HOME)
     s.goto("/me/passkeys/")
@@ -192,7 +141,7 @@ def test_passkeys_with_a_device_certificate(site, browser, account_a, bob, alice
     # The same passkey in a browser without the certificate: refused (28).
     # Last: its use raises the signature counter past the first browser's copy.
     call_command("set_login_policy", "A00700001", "--fido", "only")
-    bare = Tab(browser, site, passkeys=True)
+    bare = Tab(browser, site, console_errors=False)
     (credential,) = s.cdp.send("WebAuthn.getCredentials",
                                {"authenticatorId": s.authenticator})["credentials"]
     bare.cdp.send("WebAuthn.addCredential", {"authenticatorId": bare.authenticator,
