@@ -74,6 +74,12 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its threads so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -171,7 +177,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="sc-embedded-"))
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env.update(DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", SYSLOG_SPOOL_DIR=str(tmp / "spool"),
-               PYTHONUNBUFFERED="1", DEBUG="0",
+               PYTHONUNBUFFERED="1", DEBUG="0", PYTHONWARNINGS="ignore::UserWarning",
                STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env,
                    check=True)
@@ -206,13 +212,14 @@ def main() -> None:
             time.sleep(2)  # the idle portal's latency, for comparison
             idle = list(probe.latencies)
         started = time.monotonic()
+        cpu_before = cpu_seconds(proc.pid)
         with socket.create_connection(("127.0.0.1", ports["tcp"])) as sock:
             for i in range(0, len(lines), 10_000):
                 sock.sendall(b"".join(lines[i:i + 10_000]))
         while metric(ports["metrics"], "received_total") < args.messages:
             time.sleep(0.01)
         received = time.monotonic() - started
-        stored_in = None
+        stored_in = cpu = None
         if args.kill:
             busy = probe.latencies[len(idle):] if probe else []
             rss = peak_rss_mb(proc.pid)
@@ -225,6 +232,7 @@ def main() -> None:
                     raise SystemExit(f"not stored within {args.timeout:.0f} s")
                 time.sleep(0.2)
             stored_in = time.monotonic() - started
+            cpu = cpu_seconds(proc.pid) - cpu_before
             busy = probe.latencies[len(idle):] if probe else []
             rss = peak_rss_mb(proc.pid)
     finally:
@@ -248,6 +256,8 @@ def main() -> None:
     if stored_in is not None:
         print(f"stored in:               {stored_in:.1f} s ({n / stored_in:,.0f} msg/s), "
               f"{stored} rows, {quarantined} quarantined")
+        print(f"collector CPU:           {cpu:.1f} s ({cpu / n * 1e6:.1f} µs per message: "
+              "receive, spool, store; the rate a free core would allow)")
     if probe is not None:
         for name, values in (("portal JSON idle", idle), ("portal JSON ingesting", busy)):
             if values:
