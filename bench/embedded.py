@@ -18,7 +18,9 @@ request after another. It prints:
 - received: until the collector has read every message (its /metrics);
 - stored: until the collector has stored every batch (`dispatched_items`,
   polled on /metrics every 0.2 s: the bench must not load SQLite itself);
-- portal JSON p50 / p90 / max over the requests made while ingesting;
+- portal JSON p50 / p90 / max before, while and after ingesting (after: the
+  same month's data with nothing writing, which separates the cost of the
+  data from that of the concurrent ingest);
 - the collector's peak RSS (VmHWM).
 
 With --kill the collector gets SIGKILL as soon as it has received everything,
@@ -56,7 +58,7 @@ COLLECTOR_NICE = 10
 
 
 def metric(port: int, name: str) -> int:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
         s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
         data = b""
         while chunk := s.recv(65536):
@@ -184,6 +186,7 @@ def main() -> None:
     token = account_prepare(env, args.messages)
     children: list[subprocess.Popen] = []
     probe = None
+    after: list[float] = []
     try:
         if not args.no_portal:
             portal_port = free_port()
@@ -234,6 +237,9 @@ def main() -> None:
             stored_in = time.monotonic() - started
             cpu = cpu_seconds(proc.pid) - cpu_before
             busy = probe.latencies[len(idle):] if probe else []
+            if probe is not None:
+                time.sleep(3)  # the same requests over the stored month, nothing writing
+                after = probe.latencies[len(idle) + len(busy):]
             rss = peak_rss_mb(proc.pid)
     finally:
         if probe is not None:
@@ -259,7 +265,8 @@ def main() -> None:
         print(f"collector CPU:           {cpu:.1f} s ({cpu / n * 1e6:.1f} µs per message: "
               "receive, spool, store; the rate a free core would allow)")
     if probe is not None:
-        for name, values in (("portal JSON idle", idle), ("portal JSON ingesting", busy)):
+        for name, values in (("portal JSON idle", idle), ("portal JSON ingesting", busy),
+                             ("portal JSON after", after)):
             if values:
                 print(f"{name + ':':<25}{len(values)} requests, p50 "
                       f"{statistics.median(values):.3f} s, p90 {pct(values, 0.9):.3f} s, "
