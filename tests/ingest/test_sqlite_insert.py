@@ -134,7 +134,8 @@ def test_this_file_passes_on_sqlite(tmp_path: Path):
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     env.pop("REDIS_URL", None)
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-rA", __file__], cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True,
-        text=True, timeout=600)
+        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-rA", __file__],
+        cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
+        timeout=600)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
     assert out.stdout.count("PASSED tests/") == 4, out.stdout[-2000:]

@@ -22,6 +22,7 @@ from ingest.collector import Address, Allowlist, Batcher, Collector, Dispatch
 from ingest.framing import DEFAULT_MAX_SIZE
 from ingest.guards import Limits, raise_nofile_limit
 from ingest.spool import Spool
+from ingest.wal import Checkpointer, store_connections_tune
 
 DEFAULT_ADDRESS = ("0.0.0.0", 5514)
 
@@ -243,8 +244,15 @@ class Command(BaseCommand):
         # objects each time. Frozen, they are never scanned again.
         gc.collect()
         gc.freeze()
-        asyncio.run(self._serve(collector, udp=udp, tcp=tcp, metrics=metrics, tls=tls,
-                                tls_context=tls_context))
+        checkpointer = Checkpointer() if conf.eager and store_connections_tune() else None
+        if checkpointer is not None:
+            checkpointer.start()
+        try:
+            asyncio.run(self._serve(collector, udp=udp, tcp=tcp, metrics=metrics, tls=tls,
+                                    tls_context=tls_context))
+        finally:
+            if checkpointer is not None:
+                checkpointer.stop()
 
     async def _serve(self, collector: Collector, *, udp: Address | None, tcp: Address | None,
                      metrics: Address | None, tls: Address | None = None,
