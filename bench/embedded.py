@@ -54,7 +54,7 @@ ENDPOINTS = [f"/api/v1/stats/system?month={MONTH}",
              f"/api/v1/stats/connections?month={MONTH}",
              f"/api/v1/stats/control?month={MONTH}"]
 # bin/run-all's nice level for the embedded collector (keep the two in step).
-COLLECTOR_NICE = 10
+COLLECTOR_NICE = 0
 
 
 def metric(port: int, name: str) -> int:
