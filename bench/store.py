@@ -6,18 +6,24 @@ Django) and the rest (the PostgreSQL backend and the round trips).
 
 Rerun:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
-        .venv/bin/python bench/store.py --messages 100000
+        .venv/bin/python bench/store.py --messages 100000 [--prefill 5000000]
+
+--prefill N first fills the records' month (February 2024) with N other auth
+records by one COPY, so the figure shows what the indexes cost on a month that
+already holds N rows (issue 9: "the month's table already holding 5M rows").
 
 It creates (and drops first) the database `sc_bench_store` on that server.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -32,6 +38,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=2000)
+    ap.add_argument("--prefill", type=int, default=0,
+                    help="auth rows of the same month stored first, by COPY")
     args = ap.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
@@ -57,6 +65,8 @@ def main() -> None:
     batches = [[["auth", ln, "127.0.0.1", "tcp", now, None] for ln in lines[i:i + args.batch]]
                for i in range(0, len(lines), args.batch)]
     store_batch(items=batches[0])  # gateways created, connection and caches warm
+    if args.prefill:
+        prefill(args.prefill)
     stored = 0
     wall0, cpu0 = time.perf_counter(), time.process_time()
     for batch in batches[1:]:
@@ -68,7 +78,36 @@ def main() -> None:
     print(f"{'worker process CPU':>24} {1e6 * cpu / n:6.1f} µs/record")
     print(f"{'PostgreSQL + round trips':>24} {1e6 * (wall - cpu) / n:6.1f} µs/record")
     print(f"rerun: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres "
-          f".venv/bin/python bench/store.py --messages {args.messages} --batch {args.batch}")
+          f".venv/bin/python bench/store.py --messages {args.messages} --batch {args.batch}"
+          f" --prefill {args.prefill}")
+
+
+def prefill(n: int) -> None:
+    """N auth rows spread over February 2024 (JST) on the bench's gateways,
+    written by COPY in one transaction, then ANALYZE: the table as a month of
+    real traffic leaves it, without paying store_batch's cost to get there."""
+    from django.db import connection, transaction
+
+    from accounts.models import Gateway
+
+    gateways = list(Gateway.objects.values_list("pk", flat=True))
+    first = datetime(2024, 2, 1, tzinfo=timezone(timedelta(hours=9)))
+    month_seconds = 29 * 86400
+    t0 = time.perf_counter()
+    cols = ("gateway_id, digest, port, port_label, ip, mac, start, \"end\", auth_method, "
+            "access_id, area_code, postal_code, language, country, auth_domain_id, "
+            "openid_provider, gender, age_band, device_type, device_os, device_app")
+    with transaction.atomic(), connection.cursor() as cur:
+        with cur.copy(f"COPY ingest_authlog ({cols}) FROM STDIN") as copy:
+            for i in range(n):
+                at = first + timedelta(seconds=i * month_seconds // n)
+                mac = f"06:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}:00:02"
+                copy.write_row((gateways[i % len(gateways)], hashlib.md5(b"%d" % i).digest(), "10",
+                                "", f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}", mac, at, at,
+                                "103", "", "", "", "ja", "JP", "", "", "", "", "iPhone", "iOS",
+                                "Safari"))
+        cur.execute("ANALYZE ingest_authlog")
+    print(f"prefilled {n} rows of 2024-02 in {time.perf_counter() - t0:.0f} s")
 
 
 if __name__ == "__main__":
