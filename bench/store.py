@@ -55,7 +55,13 @@ def main() -> None:
     import django
 
     django.setup()
+    from ingest.partitions import ensure_partitions
     from ingest.services import store_batch
+    from portal.periods import Month
+
+    # The records' month gets its partition, as the scheduler would have
+    # made it ahead (PostgreSQL; without it they would land in DEFAULT).
+    ensure_partitions(ahead=0, today=Month(2024, 2))
     # The same lines as bench/ingest.py (loaded by path: `ingest` is the app).
     spec = importlib.util.spec_from_file_location("bench_ingest", REPO / "bench" / "ingest.py")
     bench_ingest = importlib.util.module_from_spec(spec)
