@@ -40,6 +40,9 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--prefill", type=int, default=0,
                     help="auth rows of the same month stored first, by COPY")
+    ap.add_argument("--without", default="",
+                    help="drop this constraint or index of ingest_authlog before measuring "
+                         "(its per-row cost is the difference), e.g. ingest_authlog_pkey")
     args = ap.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
@@ -73,19 +76,55 @@ def main() -> None:
     store_batch(items=batches[0])  # gateways created, connection and caches warm
     if args.prefill:
         prefill(args.prefill)
+    if args.without:
+        without(args.without)
     stored = 0
+    backend0 = backend_cpu()
     wall0, cpu0 = time.perf_counter(), time.process_time()
     for batch in batches[1:]:
         stored += store_batch(items=batch).stored["auth"]
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    backend = backend_cpu() - backend0
     n = sum(len(b) for b in batches[1:])
     print(f"store_batch, {n} auth records in batches of {args.batch}: {stored} stored")
     print(f"{'wall':>24} {1e6 * wall / n:6.1f} µs/record  ({n / wall:,.0f} records/s)")
     print(f"{'worker process CPU':>24} {1e6 * cpu / n:6.1f} µs/record")
     print(f"{'PostgreSQL + round trips':>24} {1e6 * (wall - cpu) / n:6.1f} µs/record")
+    if backend >= 0:
+        print(f"{'PostgreSQL backend CPU':>24} {1e6 * backend / n:6.1f} µs/record")
     print(f"rerun: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres "
           f".venv/bin/python bench/store.py --messages {args.messages} --batch {args.batch}"
-          f" --prefill {args.prefill}")
+          f" --prefill {args.prefill}" + (f" --without {args.without}" if args.without else ""))
+
+
+def backend_cpu() -> float:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend,
+    from /proc when the server runs on this machine, else -1. Unlike wall
+    time it hardly moves when other processes share the cores."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def without(name: str) -> None:
+    """Drop one constraint (or else index) of ingest_authlog, for its cost."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_constraint WHERE conname = %s "
+                    "AND conrelid = 'ingest_authlog'::regclass", [name])
+        if cur.fetchone():
+            cur.execute(f'ALTER TABLE ingest_authlog DROP CONSTRAINT "{name}"')
+        else:
+            cur.execute(f'DROP INDEX "{name}"')
+    print(f"measuring without {name}")
 
 
 def prefill(n: int) -> None:
