@@ -11,6 +11,8 @@ Rerun:
 --prefill N first fills the records' month (February 2024) with N other auth
 records by one COPY, so the figure shows what the indexes cost on a month that
 already holds N rows (issue 9: "the month's table already holding 5M rows").
+--prefill-month 2024-01 puts them in another month instead: with monthly
+partitions the records' month then starts empty however full the table is.
 
 It creates (and drops first) the database `sc_bench_store` on that server.
 """
@@ -40,6 +42,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--prefill", type=int, default=0,
                     help="auth rows of the same month stored first, by COPY")
+    ap.add_argument("--prefill-month", default="2024-02",
+                    help="JST month (YYYY-MM) of the prefilled rows")
     ap.add_argument("--without", default="",
                     help="drop this constraint or index of ingest_authlog before measuring "
                          "(its per-row cost is the difference), e.g. ingest_authlog_pkey")
@@ -65,6 +69,7 @@ def main() -> None:
     # The records' month gets its partition, as the scheduler would have
     # made it ahead (PostgreSQL; without it they would land in DEFAULT).
     ensure_partitions(ahead=0, today=Month(2024, 2))
+    ensure_partitions(ahead=0, today=Month.parse(args.prefill_month))
     # The same lines as bench/ingest.py (loaded by path: `ingest` is the app).
     spec = importlib.util.spec_from_file_location("bench_ingest", REPO / "bench" / "ingest.py")
     bench_ingest = importlib.util.module_from_spec(spec)
@@ -75,7 +80,7 @@ def main() -> None:
                for i in range(0, len(lines), args.batch)]
     store_batch(items=batches[0])  # gateways created, connection and caches warm
     if args.prefill:
-        prefill(args.prefill)
+        prefill(args.prefill, args.prefill_month)
     if args.without:
         without(args.without)
     stored = 0
@@ -94,7 +99,8 @@ def main() -> None:
         print(f"{'PostgreSQL backend CPU':>24} {1e6 * backend / n:6.1f} µs/record")
     print(f"rerun: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres "
           f".venv/bin/python bench/store.py --messages {args.messages} --batch {args.batch}"
-          f" --prefill {args.prefill}" + (f" --without {args.without}" if args.without else ""))
+          f" --prefill {args.prefill} --prefill-month {args.prefill_month}"
+          + (f" --without {args.without}" if args.without else ""))
 
 
 def backend_cpu() -> float:
@@ -127,8 +133,8 @@ def without(name: str) -> None:
     print(f"measuring without {name}")
 
 
-def prefill(n: int) -> None:
-    """N auth rows spread over February 2024 (JST) on the bench's gateways,
+def prefill(n: int, month: str) -> None:
+    """N auth rows spread over that JST month on the bench's gateways,
     written by COPY in one transaction, then ANALYZE: the table as a month of
     real traffic leaves it, without paying store_batch's cost to get there."""
     from django.db import connection, transaction
@@ -136,8 +142,9 @@ def prefill(n: int) -> None:
     from accounts.models import Gateway
 
     gateways = list(Gateway.objects.values_list("pk", flat=True))
-    first = datetime(2024, 2, 1, tzinfo=timezone(timedelta(hours=9)))
-    month_seconds = 29 * 86400
+    year, mon = (int(part) for part in month.split("-"))
+    first = datetime(year, mon, 1, tzinfo=timezone(timedelta(hours=9)))
+    month_seconds = 28 * 86400
     t0 = time.perf_counter()
     cols = ("gateway_id, digest, port, port_label, ip, mac, start, \"end\", auth_method, "
             "access_id, area_code, postal_code, language, country, auth_domain_id, "
@@ -152,7 +159,7 @@ def prefill(n: int) -> None:
                                 "103", "", "", "", "ja", "JP", "", "", "", "", "iPhone", "iOS",
                                 "Safari"))
         cur.execute("ANALYZE ingest_authlog")
-    print(f"prefilled {n} rows of 2024-02 in {time.perf_counter() - t0:.0f} s")
+    print(f"prefilled {n} rows of {month} in {time.perf_counter() - t0:.0f} s")
 
 
 if __name__ == "__main__":

@@ -145,6 +145,12 @@ def test_the_partitions_command_shows_and_creates(db):
     assert run("partitions", "--ahead", "2").startswith("created: none")
     with pytest.raises(CommandError, match="--ahead must be 0 or more"):
         run("partitions", "--ahead", "-1")
+    # A past month's, before importing it.
+    out = run("partitions", "--month", "2019-12")
+    assert "ingest_maillog_p2019_12" in out.splitlines()[0]
+    assert "2019-12  ingest_maillog_p2019_12" in out
+    with pytest.raises(CommandError, match="--month must be a month like 2024-02"):
+        run("partitions", "--month", "2019-13")
 
 
 @pytest.mark.django_db
