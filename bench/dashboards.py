@@ -288,6 +288,9 @@ def main() -> None:
     manage = [sys.executable, "manage.py"]
     if not exists:
         subprocess.run([*manage, "migrate", "-v0"], cwd=REPO, env=env, check=True)
+        # February's own partition, as the scheduler would have made it ahead.
+        subprocess.run([*manage, "partitions", "--month", "2024-02"], cwd=REPO, env=env,
+                       check=True, stdout=subprocess.DEVNULL)
 
     import django
 

@@ -308,7 +308,10 @@ def _copy_insert(table: str, names: list[str], rows: list[tuple[object, int, byt
                 write_rows(copy)
         cur.execute(
             f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{stage}" '
-            f'ON CONFLICT (digest) DO NOTHING RETURNING "gateway_id", "{time_column}"'
+            # (digest, time): the unique key of a partitioned table holds the
+            # partition key (ingest.models.digest_unique).
+            f'ON CONFLICT (digest, "{time_column}") DO NOTHING '
+            f'RETURNING "gateway_id", "{time_column}"'
         )
         added = cur.fetchall()
         cur.execute(f'DELETE FROM "{stage}"')

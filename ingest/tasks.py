@@ -80,9 +80,18 @@ def dead_letters_replay() -> dict:
 
 
 @shared_task(acks_late=True)
+def ensure_partitions() -> list[str]:
+    """Create this and next JST month's log partitions; beat runs this hourly."""
+    from ingest.partitions import ensure_partitions as ensure
+
+    return ensure()
+
+
+@shared_task(acks_late=True)
 def purge_logs() -> dict:
     """Delete records older than LOG_RETENTION_MONTHS; beat runs this daily."""
     from ingest.retention import logs_purge
 
     plan = logs_purge()
-    return {"cutoff": plan.cutoff.isoformat(), "records": plan.records}
+    return {"cutoff": plan.cutoff.isoformat(), "records": plan.records,
+            "partitions": plan.partitions}

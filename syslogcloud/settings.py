@@ -289,6 +289,12 @@ CELERY_BEAT_SCHEDULE["ingest-purge-logs"] = {
     "task": "ingest.tasks.purge_logs",
     "schedule": 86400.0,
 }
+# PostgreSQL: this and next JST month's log partitions exist well before the
+# month starts (ingest.partitions); a no-op on SQLite.
+CELERY_BEAT_SCHEDULE["ingest-ensure-partitions"] = {
+    "task": "ingest.tasks.ensure_partitions",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["provisioning-pending-sweep"] = {
     "task": "provisioning.tasks.pending_sweep",
     "schedule": 600.0,

@@ -6,7 +6,8 @@ from ingest.retention import logs_purge
 
 class Command(BaseCommand):
     help = ("Delete log records (and their rollups) of JST months older than "
-            "LOG_RETENTION_MONTHS; --dry-run only counts them")
+            "LOG_RETENTION_MONTHS, dropping whole monthly partitions on PostgreSQL; "
+            "--dry-run only counts them and names the partitions")
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="count, delete nothing")
@@ -28,3 +29,5 @@ class Command(BaseCommand):
         self.stdout.write(f"{'daily facts':>12}: {plan.daily_facts}")
         self.stdout.write(f"{'rollup days':>12}: {plan.rollup_days}")
         self.stdout.write(f"{'touched days':>12}: {plan.touched_days}")
+        verb = "would drop" if options["dry_run"] else "dropped"
+        self.stdout.write(f"partitions {verb}: {', '.join(plan.partitions) or 'none'}")
