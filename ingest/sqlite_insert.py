@@ -4,8 +4,8 @@ The ORM's `bulk_create` builds a model instance per record and runs every
 value through its field's preparation: most of the embedded mode's time per
 message went there (issue 9). Here each column gets one converter, chosen once
 per table, and each chunk of rows is one multi-row `INSERT … ON CONFLICT
-(digest) DO NOTHING RETURNING digest` (SQLite ≥ 3.35): already stored digests
-are skipped by the unique index itself, without a SELECT first, and RETURNING
+DO NOTHING RETURNING digest` (SQLite ≥ 3.35): already stored digests are
+skipped by the unique (digest, time) index itself, without a SELECT first, and RETURNING
 names exactly the rows that were added.
 """
 from __future__ import annotations
@@ -118,7 +118,7 @@ def insert_new(model: type[models.Model], names: tuple[str, ...], rows: list[Ins
             cur.execute(
                 f"INSERT INTO {table} ({', '.join(shape.columns)}) "
                 f"VALUES {', '.join([one] * len(chunk))} "
-                f"ON CONFLICT ({digest_column}) DO NOTHING RETURNING {digest_column}",
+                f"ON CONFLICT DO NOTHING RETURNING {digest_column}",
                 params)
             for (digest,) in cur.fetchall():
                 row = by_digest[bytes(digest)]
