@@ -100,12 +100,18 @@ _queue_gauge = QueueGauge(0)
 def dispatch_to_celery(items: list[list]) -> None:
     """Publish one batch, failing at once when the broker is down.
 
+    The batch travels packed (`ingest.payload`): one compact JSON payload,
+    not one list per message. Spooled batches are lists; they are packed here
+    when replayed.
+
     `retry=False` stops retries of the publish and `max_retries: 0` those of
     the connect; both only on this thread's own connection, so the web app's
     and workers' publishing keeps the configured retry behaviour.
     """
+    from ingest.payload import pack_batch
     from ingest.tasks import store_batch
 
+    payload = pack_batch(items)
     conn = getattr(_publisher, "connection", None)
     if conn is None:
         app = store_batch.app
@@ -118,7 +124,7 @@ def dispatch_to_celery(items: list[list]) -> None:
     except Exception:
         pass  # not Redis, or it cannot tell: the publish below decides
     try:
-        store_batch.apply_async(args=(items,), connection=conn, retry=False)
+        store_batch.apply_async(args=(payload,), connection=conn, retry=False)
     except Exception:
         _publisher.connection = None  # reconnect next time
         try:
