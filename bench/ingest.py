@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 import logformats  # noqa: E402
 
-DB = "sc_bench_ingest"
+DB = os.environ.get("BENCH_DB", "sc_bench_ingest")  # several people share one server
 
 
 def auth_lines(n: int, seed: int = 7) -> list[str]:

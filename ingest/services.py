@@ -259,6 +259,19 @@ def _days_touched(log_type: str, added: list[tuple[int, datetime]]) -> None:
     if not days:
         return
     now = datetime.now(UTC)
+    if connection.vendor == "postgresql":
+        # One statement with two array parameters: the ORM's bulk upsert built
+        # a model object and five placeholders per day, several µs per record
+        # when a batch spans many gateways and days (bench/store.py).
+        pks, dates = zip(*sorted(days), strict=True)
+        with connection.cursor() as cur:
+            cur.execute(
+                f'INSERT INTO "{TouchedDay._meta.db_table}" (source, gateway_pk, day, touched_at)'
+                " SELECT %s, pk, day, %s FROM unnest(%s::bigint[], %s::date[]) AS t(pk, day)"
+                " ON CONFLICT (source, gateway_pk, day)"
+                " DO UPDATE SET touched_at = EXCLUDED.touched_at",
+                [log_type, now, list(pks), list(dates)])
+        return
     TouchedDay.objects.bulk_create(
         [TouchedDay(source=log_type, gateway_pk=pk, day=day, touched_at=now)
          for pk, day in sorted(days)],

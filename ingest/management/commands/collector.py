@@ -6,6 +6,7 @@ dispatch of batches to Celery (or straight to the service in embedded mode).
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 import ssl
 import threading
@@ -97,6 +98,14 @@ class QueueGauge:
 _queue_gauge = QueueGauge(0)
 
 
+@functools.cache
+def _origin() -> str:
+    """The message's `origin` header, once per process instead of per publish."""
+    from celery.utils.nodenames import anon_nodename
+
+    return anon_nodename()
+
+
 def dispatch_to_celery(items: list[list]) -> None:
     """Publish one batch, failing at once when the broker is down.
 
@@ -124,7 +133,11 @@ def dispatch_to_celery(items: list[list]) -> None:
     except Exception:
         pass  # not Redis, or it cannot tell: the publish below decides
     try:
-        store_batch.apply_async(args=(payload,), connection=conn, retry=False)
+        # argsrepr: Celery would otherwise walk the whole batch to build a
+        # printable copy of it for the message headers (~1 µs per message).
+        store_batch.apply_async(args=(payload,), connection=conn, retry=False,
+                                argsrepr=f"(<batch of {len(items)} items>,)",
+                                origin=_origin())
     except Exception:
         _publisher.connection = None  # reconnect next time
         try:
