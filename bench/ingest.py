@@ -244,7 +244,7 @@ def main() -> None:
                 while time.monotonic() < target:
                     pass
             paced = n_udp / (time.monotonic() - t0)
-        got_udp, _ = wait_rows(url, "ingest_sessionlog", before + n_udp, timeout=120, stall=10)
+        got_udp, _ = wait_rows(url, "ingest_sessionlog", before + n_udp, timeout=180, stall=30)
         lost = n_udp - (got_udp - before)
         print(f"UDP at {paced:,.0f} msgs/s for {args.udp_seconds:.0f} s: "
               f"{n_udp - lost}/{n_udp} stored, loss {100 * lost / n_udp:.3f} %")
