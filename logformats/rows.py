@@ -17,7 +17,7 @@ therefore word for word those of `Layout.parse`. Pure Python, no Django.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from hashlib import blake2b
 from typing import Any, NamedTuple
@@ -125,6 +125,16 @@ def _cells(parse: Callable[[str], Any], fmt: Callable[[Any], str] | None
     return cells
 
 
+def _items(indexes: Iterable[int]) -> Callable[[list], tuple]:
+    """`operator.itemgetter`, but a tuple for any number of indexes (itemgetter
+    of one index returns the item itself)."""
+    indexes = tuple(indexes)
+    if len(indexes) == 1:
+        (only,) = indexes
+        return lambda seq: (seq[only],)
+    return operator.itemgetter(*indexes) if indexes else (lambda seq: ())
+
+
 class RowPlan:
     """How the columns of one layout become a `Row`, derived from its `Column`s."""
 
@@ -148,10 +158,8 @@ class RowPlan:
         n = len(columns)
         where = {c.attr: i for i, c in enumerate(columns) if c.attr and not c.parse}
         where.update((a, n + k) for k, a in enumerate(typed_attrs))
-        self._copy_fields = operator.itemgetter(*(where[a] for a in self.copy_columns))
-        self._text_values = operator.itemgetter(*self._text_columns) if self._text_columns \
-            else (lambda cols: ())
-        self._record_values = operator.attrgetter(*attrs)
+        self._copy_fields = _items([where[a] for a in self.copy_columns])
+        self._text_values = _items(self._text_columns)
         self._gateway_field = gateway_field
         self._time_field = time_field
 

@@ -33,6 +33,18 @@ from tests.logformats.test_properties import (
     near_values,
 )
 
+LINES = {
+    "auth": ("PCGOLD001,10,,10.0.0.1,,02:00:00:00:00:0A,2024/02/01 10:00:00,2024/02/01 10:00:00,"
+             "102,,,,ja,JP,,,,,,,00,0,1,iPhone,iOS 17.5,Safari,,"),
+    "active": ("PCGOLD001,10,,10.0.0.1,,02:00:00:00:00:0A,2024/02/01 10:00:00,"
+               "2024/02/01 10:30:00,02,1800,"),
+    "control": "2024/02/01 10:05:00,0,02:00:00:00:00:0A,10.0.0.1,200,PCGOLD001",
+    "dhcp": "2024/02/01 10:05:00,DHCPACK,02:00:00:00:00:0a,10.0.0.9,PCGOLD001",
+    "session": "2024/02/01 10:05:00,PCGOLD001,42",
+    "traffic": "2024/02/01 10:05:00,PCGOLD001,1200000,300000",
+    "mail": "2024/02/01 10:05:00,0,10.0.0.1,a@example.jp,b@example.jp,250,PCGOLD001",
+    "activeuser": "2024/02/01 10:05:00,PCGOLD001,7",
+}
 _UNESCAPE = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
 
 
@@ -155,3 +167,19 @@ def test_a_field_holding_copy_specials_round_trips():
     value_at = FORMATS["control"].rows.copy_columns.index("value")
     assert copy_fields(parse_row("control", line).copy)[value_at] == (
         'back\\slash\ttab "quoted", comma\nline')
+
+
+@pytest.mark.parametrize("log_type", LOG_TYPES)
+def test_an_over_long_text_in_any_column_is_refused_like_the_parser_does(log_type):
+    fmt = FORMATS[log_type]
+    line = LINES[log_type].split(",")
+    text_columns = [i for i, c in enumerate(fmt.layout.columns) if c.attr and not c.parse]
+    for i in text_columns:
+        cols = list(line)
+        cols[i] = "x" * 256
+        long_line = ",".join(cols)
+        reason = _outcome(parse, log_type, long_line)
+        assert reason is not None and "longer than 255" in reason
+        assert _outcome(parse_row, log_type, long_line) == reason
+        cols[i] = "x" * 255  # the longest allowed
+        assert_row_matches_record(log_type, ",".join(cols))
