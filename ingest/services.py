@@ -215,20 +215,21 @@ def gateway_rows_ensure(sources: dict[str, Item]) -> tuple[dict[str, Gateway], d
     missing = [gid for gid in sources if gid not in found]
     refused: dict[str, str] = {}
     if missing:
-        allowed = _within_new_gateway_cap(missing, sources, refused)
+        allowed, new = _within_new_gateway_cap(missing, sources, refused)
         if allowed:
             Gateway.objects.bulk_create([Gateway(gateway_id=gid) for gid in allowed],
                                         ignore_conflicts=True)
             found.update((g.gateway_id, g)
                          for g in Gateway.objects.filter(gateway_id__in=allowed))
-            _counters_add(new_gateways=len(allowed))
+            _counters_add(new_gateways=new)
     return found, refused
 
 
 def _within_new_gateway_cap(missing: list[str], sources: dict[str, Item],
-                            refused: dict[str, str]) -> list[str]:
+                            refused: dict[str, str]) -> tuple[list[str], int]:
     """SYSLOG_NEW_GATEWAYS_PER_HOUR per source: the open default (any gateway
-    may start sending) without letting one sender create rows without end."""
+    may start sending) without letting one sender create rows without end.
+    Returns (IDs to create or read back, how many of them are new)."""
     cap = settings.SYSLOG_NEW_GATEWAYS_PER_HOUR
     by_peer: dict[str, list[str]] = {}
     for gid in missing:
@@ -238,11 +239,22 @@ def _within_new_gateway_cap(missing: list[str], sources: dict[str, Item],
         else:
             by_peer.setdefault(str(item.peer), []).append(gid)
     allowed = by_peer.pop("", [])
+    new = len(allowed)
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     for peer, gids in by_peer.items():
         quota, _ = NewGatewayQuota.objects.select_for_update().get_or_create(peer=peer[:255],
                                                                              hour=hour)
+        # Another batch from this source may have created some of them while
+        # this one waited for the quota row: those are not new and must not be
+        # charged (concurrent workers each charged all of them, and the cap
+        # then refused gateways that were never created, issue 9).
+        meanwhile = set(Gateway.objects.filter(gateway_id__in=gids)
+                        .values_list("gateway_id", flat=True))
+        if meanwhile:
+            allowed += [gid for gid in gids if gid in meanwhile]
+            gids = [gid for gid in gids if gid not in meanwhile]
         room = max(cap - quota.created, 0)
+        new += len(gids[:room])
         allowed += gids[:room]
         for gid in gids[room:]:
             refused[gid] = (f"source {peer} already created {cap} new gateways this hour "
@@ -250,7 +262,7 @@ def _within_new_gateway_cap(missing: list[str], sources: dict[str, Item],
         if gids[:room]:
             NewGatewayQuota.objects.filter(pk=quota.pk).update(
                 created=F("created") + len(gids[:room]))
-    return allowed
+    return allowed, new
 
 
 def _days_touched(log_type: str, added: list[tuple[int, datetime]]) -> None:
