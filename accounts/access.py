@@ -22,6 +22,7 @@ The tenant check itself (which gateways a request may see) is
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import NamedTuple
 
@@ -41,6 +42,7 @@ from .models import ApiToken, User, UserStatus, ip_in_cidrs, split_cidrs
 from .selectors import login_conditions_for, policy_get
 
 REALM = "syslogcloud"
+LAST_USED_EVERY = timedelta(minutes=1)  # how often a token's last use is written
 
 
 # --- Rules about a user ------------------------------------------------------
@@ -136,7 +138,11 @@ def token_authenticate(request: HttpRequest, secret: str) -> TokenCheck:
         return TokenCheck(
             None, _("a login condition requires a one-time password, which tokens cannot give")
         )
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # Shown to the minute. Written on every call it would make each API read
+    # a writer, which on SQLite waits for the collector's write lock (issue 9).
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return TokenCheck(user)
 
 

@@ -22,6 +22,8 @@ LOGIN_ERRORS = {
                          "was sent to your administrator; sign in again once it is approved."),
     "browser_24": _("This browser's application is still waiting for your administrator's "
                     "approval."),
+    "device": _("This device is not registered for this account. Sign in from a device "
+                "with the account's device certificate installed."),
     "browser_25": _("This browser cannot be applied for: you already have as many browsers "
                     "as the account allows. Ask your administrator to delete one."),
 }

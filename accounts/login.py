@@ -8,6 +8,10 @@ rules (23), one-time password (21), success (1 or 2). The account's
 login methods (loginmethods) add: a passkey instead of the one-time password
 (second factor, then 9/15), FIDO-only refusing the password (29), and the
 browser restriction after every other factor (3, 4, 10, 15-17; 24, 25).
+Device authentication (a client certificate, loginmethods.devices) is checked
+once every other factor passed and before the browser restriction, so a
+client without a certificate files no browser application (28; with it 5-8,
+12-14, 18-20).
 """
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +28,7 @@ from audit.models import LoginHistory
 from audit.services import login_record
 from audit.texts import RESULT_SUCCESS
 from loginmethods.browsers import browser_gate
+from loginmethods.devices import device_gate
 from loginmethods.passkeys import password_fido_part
 from loginmethods.policy import success_pattern
 
@@ -37,8 +42,9 @@ from .selectors import policy_get
 @dataclass(frozen=True)
 class LoginOutcome:
     """What the form shows: `user` logged in, `need_otp`, or `error` (a code
-    of `forms_auth.LOGIN_ERRORS`: invalid, outside, otp, otp_wait; with
-    `wait_seconds` for otp_wait)."""
+    of `forms_auth.LOGIN_ERRORS`: invalid, outside, otp, otp_wait, device,
+    browser_*; with `wait_seconds` for otp_wait). `device` is the TOTP device
+    that verified the one-time password."""
 
     user: User | None = None
     device: TOTPDevice | None = None
@@ -142,14 +148,21 @@ def login_attempt(
         if device is None:
             record(21)
             return LoginOutcome(user=user, need_otp=True, error="otp")
-        return login_succeed(request=request, user=user, fido=fido, otp=True, device=device)
+        return login_succeed(request=request, user=user, fido=fido, otp=True,
+                             otp_device=device)
     return login_succeed(request=request, user=user, fido=fido, otp=False)
 
 
 def login_succeed(*, request: HttpRequest, user: User, fido: str, otp: bool,
-                  device=None) -> LoginOutcome:
-    """Every other factor passed: the browser restriction decides last, then
-    the success row names all the factors (policy.success_pattern)."""
+                  otp_device=None) -> LoginOutcome:
+    """Every other factor passed: the device certificate, then the browser
+    restriction decide, then the success row names all the factors
+    (policy.success_pattern)."""
+    device = device_gate(request=request, user=user)
+    if not device.passed:
+        login_record(account=user.account, user=user, user_id=user.username, pattern=28,
+                     request=request)
+        return LoginOutcome(error="device")
     verdict = browser_gate(request=request, user=user)
     if not verdict.allowed:
         if verdict.refusal_pattern:
@@ -158,6 +171,7 @@ def login_succeed(*, request: HttpRequest, user: User, fido: str, otp: bool,
             return LoginOutcome(error=f"browser_{verdict.refusal_pattern}")
         return LoginOutcome(error="browser_applied")
     login_record(account=user.account, user=user, user_id=user.username, request=request,
-                 pattern=success_pattern(fido=fido, otp=otp, browser=verdict.restricted))
-    return LoginOutcome(user=user, device=device,
+                 pattern=success_pattern(fido=fido, otp=otp, browser=verdict.restricted,
+                                         device=device.required))
+    return LoginOutcome(user=user, device=otp_device,
                         otp_setup_required=otp_required_by_condition(user))

@@ -60,6 +60,8 @@ KINDS: list[Kind] = [
     Kind("fido_setting", "FIDO設定", "security", "FIDO settings"),  # 3.2.23
     Kind("api_token", "APIトークン管理", "security", "API token management"),  # the portal's own
     Kind("browser_restriction_setting", "ブラウザ制限設定", "security", "Browser restriction settings"),  # the portal's own
+    Kind("device_auth_setting", "デバイス認証設定", "security", "Device authentication settings"),  # the portal's own
+    Kind("device_certificate", "デバイス証明書管理", "security", "Device certificate management"),  # the portal's own
     Kind("notification_email", "通知先メールアドレス変更", "self", "Notification e-mail change"),  # 3.2.24
     Kind("password_change", "パスワード変更", "self", "Password change"),  # 3.2.25
     Kind("otp_reset", "ワンタイムパスワード再設定", "self", "One-time password reset"),  # 3.2.26

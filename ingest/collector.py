@@ -380,6 +380,7 @@ class Collector:
         """Replay the spool at start-up, then every `spool_retry_seconds`
         (at once again while a spool-first batcher has a backlog)."""
         while not self._stopping.is_set():
+            done = 0
             try:
                 done = await self.batcher.replay_spool()
             except Exception as exc:  # e.g. EMFILE: one line a second, no traceback
@@ -387,6 +388,8 @@ class Collector:
             else:
                 if done and not self.batcher.spool_first:
                     logger.warning("replayed %d spooled batches", done)
+            if done and self.batcher.spool_first:
+                continue  # a backlog: the files spooled meanwhile are next, at once
             pause = self.batcher.batch_seconds if self.batcher.spool_first \
                 else self.spool_retry_seconds
             try:

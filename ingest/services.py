@@ -29,6 +29,7 @@ from alerts.health import Arrival, record_arrivals
 from ingest.framing import KEEP_MAX
 from ingest.items import Item, frame_bytes, shown
 from ingest.payload import batch_items
+from ingest.sqlite_insert import InsertRow, insert_new
 from logformats.fields import JST
 from syslogcloud.outbound import short_error
 
@@ -82,9 +83,13 @@ def store_batch(*, items: dict | list[Item] | list[list]) -> StoreResult:
 
 
 def _store_isolating(items: list[Item]) -> StoreResult:
+    # Parsing needs no database: done before the transaction, so the write
+    # lock (SQLite takes it at BEGIN IMMEDIATE) is held only for the writes
+    # and the portal's own writes wait less (issue 9).
+    parsed = _parsed(items)
     try:
         with transaction.atomic():
-            return _store_once(items)
+            return _store_once(parsed)
     except REFUSED_DATA as exc:
         if len(items) == 1:
             reason = f"database refused the record: {short_error(exc)}"
@@ -97,7 +102,7 @@ def _store_isolating(items: list[Item]) -> StoreResult:
         return result
 
 
-class _Parsed(NamedTuple):
+class _Accepted(NamedTuple):
     """One accepted record: what the store needs, with the record itself only
     where the ORM writes it (SQLite); PostgreSQL gets `row`, its COPY text."""
 
@@ -107,43 +112,58 @@ class _Parsed(NamedTuple):
     row: object  # a logformats.Row (PostgreSQL) or the record (other databases)
 
 
-def _store_once(items: list[Item]) -> StoreResult:
-    result = StoreResult()
+@dataclass
+class Parsed:
+    """A batch before any write: its records by log type and digest (the
+    batch's own duplicates dropped), and the quarantine rows of the rest."""
+
+    by_type: dict[str, dict[bytes, tuple[_Accepted, Item]]]
+    rejects: list[Quarantine]
+    duplicates: int
+
+
+def _parsed(items: list[Item]) -> Parsed:
     copy_rows = connection.vendor == "postgresql"
-    by_type: dict[str, dict[bytes, tuple[_Parsed, Item]]] = {}
+    by_type: dict[str, dict[bytes, tuple[_Accepted, Item]]] = {}
     rejects: list[Quarantine] = []
+    duplicates = 0
     latest = _LatestPlausible()
     for item in items:
-        reason, parsed = _checked_record(item, copy_rows, latest)
+        reason, accepted = _checked_record(item, copy_rows, latest)
         if reason is not None:
             rejects.append(_quarantine(item, reason))
             continue
         bucket = by_type.setdefault(item.log_type, {})
-        if parsed.digest in bucket:
-            result.duplicates += 1
-        bucket[parsed.digest] = (parsed, item)
+        if accepted.digest in bucket:
+            duplicates += 1
+        bucket[accepted.digest] = (accepted, item)
+    return Parsed(by_type, rejects, duplicates)
 
+
+def _store_once(parsed: Parsed) -> StoreResult:
+    result = StoreResult(duplicates=parsed.duplicates)
+    by_type, rejects = parsed.by_type, list(parsed.rejects)
     sources = {}
     for bucket in by_type.values():
-        for parsed, item in bucket.values():
-            sources.setdefault(parsed.gateway_id, item)
+        for accepted, item in bucket.values():
+            sources.setdefault(accepted.gateway_id, item)
     gateways, refused = gateway_rows_ensure(sources)
-    allowed = _SourceCheck()
     arrivals: list[Arrival] = []
+    allowed: dict[tuple[int, str], bool] = {}  # a batch has few (gateway, source) pairs
     for log_type, bucket in by_type.items():
         rows = []
-        for digest, (parsed, item) in bucket.items():
-            gateway = gateways.get(parsed.gateway_id)
+        for digest, (accepted, item) in bucket.items():
+            gateway = gateways.get(accepted.gateway_id)
             if gateway is None:
-                rejects.append(_quarantine(item, refused[parsed.gateway_id]))
+                rejects.append(_quarantine(item, refused[accepted.gateway_id]))
                 result.rejected += 1
                 continue
-            if item.transport != "file" and not allowed(gateway, item.peer):
+            if item.transport != "file" and not _source_allowed(gateway, item.peer, allowed):
                 reason = f"source {item.peer} is not allowed for gateway {gateway.gateway_id}"
                 rejects.append(_quarantine(item, reason))
                 result.rejected += 1
                 continue
-            rows.append((parsed.row, gateway.pk, digest))
+            rows.append((accepted.row, gateway.pk, digest))
             arrivals.append(Arrival(gateway.pk, log_type, item.received_at, item.transport))
         added = _insert_records(log_type, rows)
         result.per_gateway.update(pk for pk, _ in added)
@@ -169,40 +189,36 @@ class _LatestPlausible(dict):
         return value
 
 
-class _SourceCheck(dict):
-    """`Gateway.source_allowed`, once per (gateway, peer) in a batch."""
-
-    def __call__(self, gateway: Gateway, peer: str) -> bool:
-        key = (gateway.pk, peer)
-        ok = self.get(key)
-        if ok is None:
-            ok = self[key] = gateway.source_allowed(peer)
-        return ok
+def _source_allowed(gateway: Gateway, peer: str, memo: dict[tuple[int, str], bool]) -> bool:
+    key = (gateway.pk, peer)
+    if key not in memo:
+        memo[key] = gateway.source_allowed(peer)
+    return memo[key]
 
 
 def _checked_record(item: Item, copy_rows: bool, latest: _LatestPlausible
-                    ) -> tuple[str | None, _Parsed | None]:
-    """(reason, None) for a record that must not be stored, else (None, parsed)."""
+                    ) -> tuple[str | None, _Accepted | None]:
+    """(reason, None) for a record that must not be stored, else (None, accepted)."""
     if item.error:
         return item.error, None
     try:
         if copy_rows:
             # One pass from CSV to COPY text and digest (logformats.rows).
             row = logformats.parse_row(item.log_type, item.msg)
-            parsed = _Parsed(row.gateway_id, row.at, row.digest, row)
+            accepted = _Accepted(row.gateway_id, row.at, row.digest, row)
         else:
             record = logformats.parse(item.log_type, item.msg)
-            parsed = _Parsed(record.gateway_id, getattr(record, time_field(item.log_type)),
+            accepted = _Accepted(record.gateway_id, getattr(record, time_field(item.log_type)),
                              logformats.record_digest(item.log_type, record), record)
     except logformats.ParseError as exc:
         return str(exc), None
-    at = parsed.at
+    at = accepted.at
     if at < EARLIEST_PLAUSIBLE or at > latest[item.received_at]:
         # A gateway whose clock reset writes 1970 or 2099: such a record would
         # hide in a month nobody looks at.
         return (f"implausible record time {at.isoformat()} (before 2000 or more than "
                 f"{settings.SYSLOG_MAX_FUTURE_MINUTES} minutes after arrival)"), None
-    return None, parsed
+    return None, accepted
 
 
 def gateway_rows_ensure(sources: dict[str, Item]) -> tuple[dict[str, Gateway], dict[str, str]]:
@@ -302,22 +318,8 @@ def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]]
         # The gateway first, then the fields in the order of the Rows' COPY text.
         copy_names = ["gateway_id", *logformats.FORMATS[log_type].rows.copy_columns]
         return _copy_insert(model._meta.db_table, copy_names, rows, time_field(log_type))
-    digests = [d for _, _, d in rows]
-    existing: set[bytes] = set()
-    for i in range(0, len(digests), 500):
-        chunk = digests[i : i + 500]
-        found = model.objects.filter(digest__in=chunk).values_list("digest", flat=True)
-        existing.update(bytes(d) for d in found)
-    objs = []
-    for record, gateway_pk, digest in rows:
-        if digest in existing:
-            continue
-        values = {n: getattr(record, n) for n in names}
-        values["gateway_id"] = gateway_pk
-        objs.append(model(digest=digest, **values))
-    model.objects.bulk_create(objs, ignore_conflicts=True, batch_size=500)
-    tf = time_field(log_type)
-    return [(obj.gateway_id, getattr(obj, tf)) for obj in objs]
+    return insert_new(model, tuple(names), [InsertRow._make(row) for row in rows],
+                      time_field(log_type))
 
 
 def _copy_insert(table: str, names: list[str], rows: list[tuple[logformats.Row, int, bytes]],

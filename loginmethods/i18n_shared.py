@@ -5,7 +5,10 @@ from django.utils.translation import gettext_noop
 
 SHARED_STRINGS = [
     gettext_noop("Manage passkeys"),
-    gettext_noop("FIDO setting and browser restriction"),
+    gettext_noop("FIDO setting, browser restriction and device authentication"),
+    gettext_noop("Device certificates"),
+    gettext_noop("This device is not registered for this account. Sign in from a device with "
+                 "the account's device certificate installed."),
     gettext_noop("This account signs in with a passkey only: use “Sign in with a passkey”."),
     gettext_noop("The passkey was not accepted."),
     gettext_noop("This account does not allow signing in with a passkey alone. Enter your user "

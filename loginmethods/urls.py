@@ -15,6 +15,8 @@ urlpatterns = [
          name="passkey-register-complete"),
     path("manage/security/login-methods/", views.login_methods, name="login-methods"),
     path("manage/browsers/", views.browser_applications, name="browser-applications"),
+    path("manage/devices/", views.device_certificates, name="devices"),
+    path("manage/devices/<int:pk>/download/", views.device_download, name="device-download"),
     path("password/forgot/", password_mail.password_forgot, name="password-forgot"),
     path("password/set/<uidb64>/<token>/passkey/begin/",
          credential_setup.credential_setup_passkey_begin, name="setup-passkey-begin"),

@@ -1,5 +1,7 @@
 """Passkey sign-in (JSON for static/loginmethods/passkeys.js), /me/passkeys/,
-the login-method settings and the browser applications of an account."""
+the login-method settings, the browser applications and the device
+certificates of an account."""
+import base64
 import json
 import time
 
@@ -7,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -23,8 +25,8 @@ from accounts.models import User, UserStatus
 from accounts.views.auth import PENDING, PENDING_SECONDS
 from audit.services import login_record
 
-from . import browsers, passkeys
-from .forms import LoginPolicyForm, PasskeyNameForm
+from . import browsers, devices, passkeys
+from .forms import DeviceIssueForm, LoginPolicyForm, PasskeyNameForm
 from .models import FidoMode
 from .policy import login_policy_get, login_policy_set
 
@@ -211,3 +213,60 @@ def browser_applications(request: HttpRequest) -> HttpResponse:
         return redirect("loginmethods:browser-applications")
     return render(request, "loginmethods/browser_applications.html",
                   {"rows": browsers.application_list(account=request.account)})
+
+
+# --- Account admin: device certificates (デバイス認証) --------------------------------
+ISSUED = "device_p12"  # session: {pk: base64 PKCS#12}, downloadable once
+
+
+def _device_page(request: HttpRequest, form: DeviceIssueForm, *, status: int = 200,
+                 issued=None, error: str = "") -> HttpResponse:
+    return render(request, "loginmethods/devices.html", {
+        "form": form, "rows": devices.device_list(account=request.account),
+        "issued": issued, "error": error,
+        "device_auth": login_policy_get(account=request.account).device_auth,
+    }, status=status)
+
+
+@never_cache
+@admin_required
+def device_certificates(request: HttpRequest) -> HttpResponse:
+    """Issue (the PKCS#12 password is shown on this answer only) and revoke."""
+    form = DeviceIssueForm(request.POST if request.POST.get("action") == "issue" else None,
+                           account=request.account)
+    if request.method != "POST":
+        return _device_page(request, form)
+    action = request.POST.get("action", "")
+    if action == "revoke":
+        certificate = found(devices.device_get(account=request.account,
+                                               pk=_int(request.POST.get("pk"))))
+        devices.device_revoke(certificate=certificate, actor=request.user, request=request)
+        messages.success(request, _("Device certificate revoked."))
+        return redirect("loginmethods:devices")
+    if action != "issue":
+        return _device_page(request, form, status=400, error=_("action: issue or revoke"))
+    if not form.is_valid():
+        return _device_page(request, form, status=400)
+    issued = devices.device_issue(account=request.account, name=form.cleaned_data["name"],
+                                  user=form.cleaned_data["user"], actor=request.user,
+                                  request=request)
+    pending = request.session.get(ISSUED, {})
+    pending[str(issued.certificate.pk)] = base64.b64encode(issued.pkcs12).decode()
+    request.session[ISSUED] = pending
+    return _device_page(request, DeviceIssueForm(account=request.account), issued=issued)
+
+
+@never_cache
+@admin_required
+def device_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PKCS#12 of a certificate just issued in this session, once: the
+    portal keeps no copy of the device key after that."""
+    certificate = found(devices.device_get(account=request.account, pk=pk))
+    pending = request.session.get(ISSUED, {})
+    blob = pending.pop(str(certificate.pk), None)
+    if blob is None:
+        raise Http404
+    request.session[ISSUED] = pending
+    response = HttpResponse(base64.b64decode(blob), content_type="application/x-pkcs12")
+    response["Content-Disposition"] = f'attachment; filename="device-{certificate.serial[:16]}.p12"'
+    return response

@@ -4,6 +4,7 @@ Defaults are safe for development (SQLite, in-process tasks). Production sets
 DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, HTTPS=1, DATABASE_URL and REDIS_URL; see
 .env.example. `manage.py check --deploy` is clean with those set.
 """
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -228,6 +229,11 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # is unfinished or only held (retry countdowns), also on an idle worker,
 # instead of dropping it with the process.
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
+# Celery's prefork pool, flushed before it closes: without that a warm
+# shutdown right after a large batch arrived could wait forever for a batch
+# half written to a pool child (issue 8, row 6; see syslogcloud/workerpool.py).
+# `--pool=prefork` on the command line keeps this class.
+CELERY_WORKER_POOL = "syslogcloud.workerpool:TaskPool"
 CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -340,3 +346,14 @@ SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "otp_web
 # The approved-browser cookie: signed, HttpOnly, Secure with HTTPS=1.
 BROWSER_COOKIE_NAME = "sc_browser"
 BROWSER_COOKIE_DAYS = env.int("BROWSER_COOKIE_DAYS", default=400)
+# Device authentication: the reverse proxy ends TLS, asks for an optional
+# client certificate and forwards it URL-escaped in this header (the META
+# key); it is read only when the direct peer is in these networks.
+DEVICE_CERT_HEADER = env("DEVICE_CERT_HEADER", default="HTTP_X_CLIENT_CERT")
+DEVICE_CERT_TRUSTED_PROXIES = env.list("DEVICE_CERT_TRUSTED_PROXIES",
+                                       default=["127.0.0.1/32", "::1/128"])
+for _cidr in DEVICE_CERT_TRUSTED_PROXIES:  # a typo must stop start-up, not every login
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _exc:
+        raise ValueError(f"DEVICE_CERT_TRUSTED_PROXIES: {_cidr!r} is not a network") from _exc

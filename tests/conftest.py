@@ -27,6 +27,7 @@ def pytest_configure(config):
         return  # pure tests run with -p no:django
     from django.conf import settings
 
+    _own_redis_database_per_xdist_worker(settings)
     # PBKDF2 costs about a second per hash here; tests check behaviour, not cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Pages render {% static %} without a collectstatic manifest.
@@ -34,6 +35,25 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def _own_redis_database_per_xdist_worker(settings) -> None:
+    """Under pytest-xdist each test process has its own test database
+    (pytest-django adds the gwN suffix) and so needs its own Redis database:
+    a shared queue would hand one process's batches to another's worker,
+    which stores them in the wrong database. Processes gw0, gw1 … take the
+    databases after the configured one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("REDIS_URL", "")
+    if not worker or not url:
+        return
+    base, _, number = url.rpartition("/")
+    index = int(worker.removeprefix("gw"))
+    url = f"{base}/{(int(number or 0) + 1 + index) % 16}"
+    os.environ["REDIS_URL"] = settings.REDIS_URL = settings.CELERY_BROKER_URL = url
+    from syslogcloud.celery import app
+
+    app.conf.broker_url = url  # in case Celery read its configuration already
 
 
 def using_postgres() -> bool:

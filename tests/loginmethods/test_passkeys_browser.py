@@ -11,12 +11,11 @@ from django.core.management import call_command
 from django.test import Client
 
 from loginmethods.models import Browser
-from tests.conftest import PASSWORD
+from tests.loginmethods.browserkit import Tab
 from tests.loginmethods.conftest import api_rows
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = os.environ.get("SCREENSHOT_DIR", "")
 HOME = re.compile(r":\d+/$")  # the home page, not /login/
 DETAIL = re.compile(r"^(?P<text>.+)\[(?P<ip>[0-9a-f.:]+) (?P<os>[^\]]+)\]$")
 
@@ -33,61 +32,6 @@ def reader(alice):
     c = Client()
     c.force_login(alice)
     return c
-
-
-class Session:
-    """One Chromium tab with a virtual authenticator that holds its passkeys
-    across navigations; `forget()` signs out by clearing cookies."""
-
-    def __init__(self, browser, site, width=1440, transport="internal"):
-        self.site = site
-        self.context = browser.new_context(locale="ja-JP",
-                                           viewport={"width": width, "height": 900})
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(15000)
-        self.errors = []
-        self.page.on("console", lambda m: self.errors.append(m.text)
-                     if m.type == "error" and not m.text.startswith("Failed to load") else None)
-        self.page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}")
-                     if r.status >= 500 else None)
-        cdp = self.context.new_cdp_session(self.page)
-        cdp.send("WebAuthn.enable")
-        self.cdp = cdp
-        self.authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-            "protocol": "ctap2", "transport": transport, "hasResidentKey": True,
-            "hasUserVerification": True, "isUserVerified": True,
-            "automaticPresenceSimulation": True}})["authenticatorId"]
-
-    def credentials(self):
-        return self.cdp.send("WebAuthn.getCredentials",
-                             {"authenticatorId": self.authenticator})["credentials"]
-
-    def goto(self, path):
-        self.page.goto(f"{self.site}{path}")
-
-    def password_login(self, user="bob"):
-        self.goto("/login/")
-        self.page.fill("input[name=username]", user)
-        self.page.fill("input[name=password]", PASSWORD)
-        self.page.click("form.login button[type=submit]")
-
-    def passkey_login(self):
-        self.goto("/login/")
-        self.page.click("button:has-text('パスキーでログイン')")
-
-    def forget(self):
-        """Sign out without losing the browser cookie (the approved browser)."""
-        keep = [c for c in self.context.cookies() if c["name"] == "sc_browser"]
-        self.context.clear_cookies()
-        if keep:
-            self.context.add_cookies(keep)
-
-    def shot(self, name):
-        if SHOTS:
-            self.page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
-
-    def close(self):
-        self.context.close()
 
 
 def last_login(reader):
@@ -107,7 +51,7 @@ def register_passkey(s, name):
 @pytest.mark.parametrize("width", [390, 1440])
 def test_register_rename_sign_in_with_a_passkey_alone_then_delete_and_fail(
         live_server, site, browser, bob, alice, reader, width):
-    s = Session(browser, site, width)
+    s = Tab(browser, site, width=width)
     s.password_login()
     s.page.wait_for_url(HOME)
     register_passkey(s, "ノートPC")
@@ -150,7 +94,7 @@ def test_register_rename_sign_in_with_a_passkey_alone_then_delete_and_fail(
 
 
 def test_passkey_as_second_factor_and_either(live_server, site, browser, bob, reader):
-    s = Session(browser, site)
+    s = Tab(browser, site)
     s.password_login()
     s.page.wait_for_url(HOME)
     register_passkey(s, "key")
@@ -189,11 +133,11 @@ def test_passkey_as_second_factor_and_either(live_server, site, browser, bob, re
 @pytest.mark.parametrize("width", [390, 1440])
 def test_browser_application_approval_then_login_with_fido(
         live_server, site, browser, bob, alice, reader, width):
-    s = Session(browser, site, width)
+    s = Tab(browser, site, width=width)
     s.password_login()
     s.page.wait_for_url(HOME)
     register_passkey(s, "key")
-    admin = Session(browser, site, width)
+    admin = Tab(browser, site, width=width)
     admin.password_login("alice")  # signed in before the restriction starts
     admin.page.wait_for_url(HOME)
     call_command("set_login_policy", "A00700001", "--fido", "second_factor",
@@ -246,7 +190,7 @@ def test_the_mail_link_page_sets_password_one_time_password_and_passkey(
     bob.save(update_fields=["email"])
     call_command("set_login_policy", "A00700001", "--fido", "either")
     try:
-        s = Session(browser, site)
+        s = Tab(browser, site)
         s.goto("/login/")
         s.page.click("text=パスワードをお忘れの方")
         s.page.fill("input[name=username]", "bob")
@@ -275,7 +219,7 @@ def test_the_mail_link_page_sets_password_one_time_password_and_passkey(
 
 
 def test_a_security_key_is_named_so_in_the_history(live_server, site, browser, bob, reader):
-    s = Session(browser, site, transport="usb")  # a roaming authenticator: cross-platform
+    s = Tab(browser, site, transport="usb")  # a roaming authenticator: cross-platform
     s.password_login()
     s.page.wait_for_url(HOME)
     register_passkey(s, "USBキー")

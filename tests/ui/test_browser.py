@@ -36,6 +36,7 @@ SCREENS = [
     ("gateway-status", "/gateways/status/"), ("alert-history", "/history/alerts/"),
     ("alert-rules", "/manage/alerts/"), ("alert-rule-new", "/manage/alerts/new/"),
     ("login-methods", "/manage/security/login-methods/"), ("browsers", "/manage/browsers/"),
+    ("devices", "/manage/devices/"),
 ]
 
 

@@ -119,7 +119,8 @@ PAGES = ["/", "/syslog/", "/syslog/trend/", "/syslog/users/", "/syslog/system/",
          "/syslog/download/", "/history/login/", "/history/operation/", "/history/login/mine/",
          "/history/provisioning/", "/manage/services/", "/manage/services/new/", "/manage/users/",
          "/manage/users/add/", "/manage/users/bulk/", "/manage/users/bulk-delete/",
-         "/manage/organisations/", "/manage/security/", "/me/", "/me/otp/"]
+         "/manage/organisations/", "/manage/security/", "/me/", "/me/otp/",
+         "/manage/security/login-methods/", "/manage/devices/"]
 
 
 def test_pages_send_a_strict_csp_and_carry_no_inline_script(alice_client, gateway_a):

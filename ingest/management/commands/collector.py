@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import signal
 import ssl
 import threading
@@ -22,6 +23,7 @@ from ingest.collector import Address, Allowlist, Batcher, Collector, Dispatch
 from ingest.framing import DEFAULT_MAX_SIZE
 from ingest.guards import Limits, raise_nofile_limit
 from ingest.spool import Spool
+from ingest.wal import Checkpointer, store_connections_tune
 
 DEFAULT_ADDRESS = ("0.0.0.0", 5514)
 
@@ -153,10 +155,12 @@ def store_in_process(items: list[list]) -> None:
 
     try:
         store_batch(items=items)
-    finally:
-        # Batches are at most one per SYSLOG_BATCH_SECONDS, so a fresh connection
-        # each time costs little, and none is left open when the thread ends.
+    except BaseException:
+        # The next batch starts on a fresh connection. A good batch keeps it:
+        # at full rate, opening SQLite and running its init_command pragmas
+        # for every batch is a cost of its own.
         connections.close_all()
+        raise
 
 
 def database_gauges() -> dict[str, tuple[str, float]]:
@@ -254,8 +258,20 @@ class Command(BaseCommand):
             collector = build_collector(conf)
         except (ValueError, OSError) as exc:
             raise CommandError(str(exc)) from exc
-        asyncio.run(self._serve(collector, udp=udp, tcp=tcp, metrics=metrics, tls=tls,
-                                tls_context=tls_context))
+        # Every message makes short-lived objects, so the cyclic GC runs often;
+        # its full passes would walk Django's and the parsers' long-lived
+        # objects each time. Frozen, they are never scanned again.
+        gc.collect()
+        gc.freeze()
+        checkpointer = Checkpointer() if conf.eager and store_connections_tune() else None
+        if checkpointer is not None:
+            checkpointer.start()
+        try:
+            asyncio.run(self._serve(collector, udp=udp, tcp=tcp, metrics=metrics, tls=tls,
+                                    tls_context=tls_context))
+        finally:
+            if checkpointer is not None:
+                checkpointer.stop()
 
     async def _serve(self, collector: Collector, *, udp: Address | None, tcp: Address | None,
                      metrics: Address | None, tls: Address | None = None,
