@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 import logformats  # noqa: E402
 
-DB = "sc_bench_ingest"
+DB = os.environ.get("BENCH_DB", "sc_bench_ingest")  # several people share one server
 
 
 def auth_lines(n: int, seed: int = 7) -> list[str]:
@@ -115,6 +115,12 @@ def text_copy_rate(url: str, lines: list[str]) -> float:
     return len(lines) / elapsed
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen(args, cwd=REPO, env=env, stdout=open(log, "wb"),  # noqa: SIM115
                             stderr=subprocess.STDOUT)
@@ -179,7 +185,7 @@ def main() -> None:
     import redis
 
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
-    logs = Path("/tmp/sc-bench")
+    logs = Path(f"/tmp/sc-bench-{DB}")  # one per database: runs may overlap
     logs.mkdir(exist_ok=True)
     workers = [
         start(["nice", "-n", str(args.worker_nice), sys.executable, "-m", "celery", "-A",
@@ -200,6 +206,8 @@ def main() -> None:
         chunks = [b"".join(payloads[i:: args.connections]) for i in range(args.connections)]
         socks = [socket.create_connection(("127.0.0.1", ports["tcp"]))
                  for _ in range(args.connections)]
+        procs = [collector, *workers]
+        cpu0 = [cpu_seconds(p.pid) for p in procs]
         started = time.monotonic()
         for s, chunk in zip(socks, chunks, strict=True):
             s.sendall(chunk)
@@ -208,11 +216,14 @@ def main() -> None:
             s.close()
         got, done = wait_rows(url, "ingest_authlog", args.messages, timeout=600)
         e2e = got / (done - started)
+        cpu = [cpu_seconds(p.pid) - c for p, c in zip(procs, cpu0, strict=True)]
         copy_rate = raw_copy_rate(url, lines)
         text_rate = text_copy_rate(url, lines)
         print(f"TCP end to end: {got}/{args.messages} auth messages in {done - started:.2f} s "
               f"(socket send took {sent - started:.2f} s, {args.workers} workers, "
               f"{args.connections} connections)")
+        print(f"CPU per message: collector {1e6 * cpu[0] / got:.1f} µs, workers "
+              f"{1e6 * sum(cpu[1:]) / got:.1f} µs (PostgreSQL not included)")
         print(f"{'':40} {'rows/s':>12} {'ratio':>7}")
         print(f"{'end to end (collector+workers+PG)':40} {e2e:>12,.0f} {1:>7.3f}")
         print(f"{'plain COPY, lines into a text table':40} {text_rate:>12,.0f} "
@@ -233,7 +244,7 @@ def main() -> None:
                 while time.monotonic() < target:
                     pass
             paced = n_udp / (time.monotonic() - t0)
-        got_udp, _ = wait_rows(url, "ingest_sessionlog", before + n_udp, timeout=120, stall=10)
+        got_udp, _ = wait_rows(url, "ingest_sessionlog", before + n_udp, timeout=180, stall=30)
         lost = n_udp - (got_udp - before)
         print(f"UDP at {paced:,.0f} msgs/s for {args.udp_seconds:.0f} s: "
               f"{n_udp - lost}/{n_udp} stored, loss {100 * lost / n_udp:.3f} %")

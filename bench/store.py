@@ -33,7 +33,7 @@ import psycopg
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-DB = "sc_bench_store"
+DB = os.environ.get("BENCH_DB", "sc_bench_store")  # several people share one server
 
 
 def main() -> None:

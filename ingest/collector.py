@@ -110,6 +110,42 @@ class SyslogUDP(asyncio.DatagramProtocol):
         logger.warning("udp socket error: %s", exc)
 
 
+class UdpDrain:
+    """A UDP socket read by draining it: up to `burst` datagrams per wake-up.
+
+    asyncio's datagram transport reads one datagram per trip through the
+    event loop (a select call, a callback, a recvfrom): several µs each, which
+    at tens of thousands of datagrams a second is most of the collector's UDP
+    time and what lets the kernel buffer overflow (issue 9). `burst` bounds
+    the time one wake-up keeps TCP connections and timers waiting."""
+
+    def __init__(self, sock: socket.socket, protocol: SyslogUDP, burst: int = 256) -> None:
+        self.sock, self.protocol, self.burst = sock, protocol, burst
+        self._loop = asyncio.get_running_loop()
+        sock.setblocking(False)
+        self._loop.add_reader(sock.fileno(), self._read_ready)
+
+    def _read_ready(self) -> None:
+        recvfrom, received = self.sock.recvfrom, self.protocol.datagram_received
+        for _ in range(self.burst):
+            try:
+                data, addr = recvfrom(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. ICMP errors reported on the socket
+                self.protocol.error_received(exc)
+                return
+            received(data, addr)
+
+    def get_extra_info(self, name: str):
+        return self.sock if name == "socket" else None
+
+    def close(self) -> None:
+        if self.sock.fileno() >= 0:
+            self._loop.remove_reader(self.sock.fileno())
+            self.sock.close()
+
+
 class SyslogTCP(asyncio.Protocol):
     """One TCP connection: octet-counted and LF/NUL-terminated frames.
 
@@ -208,7 +244,7 @@ class Collector:
         self.paused = False
         self._errors = RateLimitedLog()
         batcher.on_backlog = self._backlog_changed
-        self._udp: asyncio.DatagramTransport | None = None
+        self._udp: UdpDrain | None = None
         self._servers: list[asyncio.Server] = []
         self._replayer: asyncio.Task | None = None
         self._stopping = asyncio.Event()
@@ -236,12 +272,18 @@ class Collector:
         return bound
 
     async def _bind_udp(self, addr: Address) -> tuple:
-        self._udp, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-            lambda: SyslogUDP(self.batcher, allowlist=self.allowlist, counters=self.counters),
-            local_addr=addr)
-        sock = self._udp.get_extra_info("socket")
+        family, type_, proto, _, sockaddr = (await asyncio.get_running_loop().getaddrinfo(
+            addr[0], addr[1], type=socket.SOCK_DGRAM))[0]
+        sock = socket.socket(family, type_, proto)
+        try:
+            sock.bind(sockaddr)
+        except OSError:
+            sock.close()
+            raise
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RCVBUF)
+        self._udp = UdpDrain(sock, SyslogUDP(self.batcher, allowlist=self.allowlist,
+                                             counters=self.counters))
         return sock.getsockname()
 
     async def _bind_tcp(self, addr: Address) -> tuple:

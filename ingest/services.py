@@ -13,11 +13,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import DataError, IntegrityError, connection, transaction
@@ -27,7 +27,8 @@ import logformats
 from accounts.models import Gateway
 from alerts.health import Arrival, record_arrivals
 from ingest.framing import KEEP_MAX
-from ingest.items import Item, frame_bytes, item_from, shown
+from ingest.items import Item, frame_bytes, shown
+from ingest.payload import batch_items
 from ingest.sqlite_insert import InsertRow, insert_new
 from logformats.fields import JST
 from syslogcloud.outbound import short_error
@@ -72,9 +73,10 @@ class StoreResult:
         self.per_gateway.update(other.per_gateway)
 
 
-def store_batch(*, items: list[Item] | list[list]) -> StoreResult:
-    """Parse, dedupe and bulk-write one batch; never lose a good record to a bad one."""
-    result = _store_isolating([item_from(i) for i in items])
+def store_batch(*, items: dict | list[Item] | list[list]) -> StoreResult:
+    """Parse, dedupe and bulk-write one batch; never lose a good record to a bad one.
+    `items`: a packed payload (`ingest.payload`) or a list of items (older batches)."""
+    result = _store_isolating(batch_items(items))
     # The batch is committed here and `result.per_gateway` says, per Gateway
     # pk, how many records it added: the place for per-batch summaries.
     return result
@@ -100,30 +102,41 @@ def _store_isolating(items: list[Item]) -> StoreResult:
         return result
 
 
+class _Accepted(NamedTuple):
+    """One accepted record: what the store needs, with the record itself only
+    where the ORM writes it (SQLite); PostgreSQL gets `row`, its COPY text."""
+
+    gateway_id: str
+    at: datetime
+    digest: bytes
+    row: object  # a logformats.Row (PostgreSQL) or the record (other databases)
+
+
 @dataclass
 class Parsed:
     """A batch before any write: its records by log type and digest (the
     batch's own duplicates dropped), and the quarantine rows of the rest."""
 
-    by_type: dict[str, dict[bytes, tuple[object, Item]]]
+    by_type: dict[str, dict[bytes, tuple[_Accepted, Item]]]
     rejects: list[Quarantine]
     duplicates: int
 
 
 def _parsed(items: list[Item]) -> Parsed:
-    by_type: dict[str, dict[bytes, tuple[object, Item]]] = {}
+    copy_rows = connection.vendor == "postgresql"
+    by_type: dict[str, dict[bytes, tuple[_Accepted, Item]]] = {}
     rejects: list[Quarantine] = []
     duplicates = 0
+    latest = _LatestPlausible()
     for item in items:
-        reason, record = _checked_record(item)
+        reason, accepted = _checked_record(item, copy_rows, latest)
         if reason is not None:
             rejects.append(_quarantine(item, reason))
             continue
-        digest = logformats.record_digest(item.log_type, record)
         bucket = by_type.setdefault(item.log_type, {})
-        if digest in bucket:
+        if accepted.digest in bucket:
             duplicates += 1
-        bucket[digest] = (record, item)
+        bucket[accepted.digest] = (accepted, item)
     return Parsed(by_type, rejects, duplicates)
 
 
@@ -132,17 +145,17 @@ def _store_once(parsed: Parsed) -> StoreResult:
     by_type, rejects = parsed.by_type, list(parsed.rejects)
     sources = {}
     for bucket in by_type.values():
-        for record, item in bucket.values():
-            sources.setdefault(record.gateway_id, item)
+        for accepted, item in bucket.values():
+            sources.setdefault(accepted.gateway_id, item)
     gateways, refused = gateway_rows_ensure(sources)
     arrivals: list[Arrival] = []
     allowed: dict[tuple[int, str], bool] = {}  # a batch has few (gateway, source) pairs
     for log_type, bucket in by_type.items():
         rows = []
-        for digest, (record, item) in bucket.items():
-            gateway = gateways.get(record.gateway_id)
+        for digest, (accepted, item) in bucket.items():
+            gateway = gateways.get(accepted.gateway_id)
             if gateway is None:
-                rejects.append(_quarantine(item, refused[record.gateway_id]))
+                rejects.append(_quarantine(item, refused[accepted.gateway_id]))
                 result.rejected += 1
                 continue
             if item.transport != "file" and not _source_allowed(gateway, item.peer, allowed):
@@ -150,7 +163,7 @@ def _store_once(parsed: Parsed) -> StoreResult:
                 rejects.append(_quarantine(item, reason))
                 result.rejected += 1
                 continue
-            rows.append((record, gateway.pk, digest))
+            rows.append((accepted.row, gateway.pk, digest))
             arrivals.append(Arrival(gateway.pk, log_type, item.received_at, item.transport))
         added = _insert_records(log_type, rows)
         result.per_gateway.update(pk for pk, _ in added)
@@ -165,6 +178,17 @@ def _store_once(parsed: Parsed) -> StoreResult:
     return result
 
 
+class _LatestPlausible(dict):
+    """The latest record time a message received at t may carry, per t: the
+    items of one socket read share their arrival time, so once per batch."""
+
+    def __missing__(self, received_at: float) -> datetime:
+        value = self[received_at] = (
+            datetime.fromtimestamp(float(received_at), tz=UTC)
+            + timedelta(minutes=settings.SYSLOG_MAX_FUTURE_MINUTES))
+        return value
+
+
 def _source_allowed(gateway: Gateway, peer: str, memo: dict[tuple[int, str], bool]) -> bool:
     key = (gateway.pk, peer)
     if key not in memo:
@@ -172,23 +196,29 @@ def _source_allowed(gateway: Gateway, peer: str, memo: dict[tuple[int, str], boo
     return memo[key]
 
 
-def _checked_record(item: Item) -> tuple[str | None, object]:
-    """(reason, None) for a record that must not be stored, else (None, record)."""
+def _checked_record(item: Item, copy_rows: bool, latest: _LatestPlausible
+                    ) -> tuple[str | None, _Accepted | None]:
+    """(reason, None) for a record that must not be stored, else (None, accepted)."""
     if item.error:
         return item.error, None
     try:
-        record = logformats.parse(item.log_type, item.msg)
+        if copy_rows:
+            # One pass from CSV to COPY text and digest (logformats.rows).
+            row = logformats.parse_row(item.log_type, item.msg)
+            accepted = _Accepted(row.gateway_id, row.at, row.digest, row)
+        else:
+            record = logformats.parse(item.log_type, item.msg)
+            accepted = _Accepted(record.gateway_id, getattr(record, time_field(item.log_type)),
+                             logformats.record_digest(item.log_type, record), record)
     except logformats.ParseError as exc:
         return str(exc), None
-    at = getattr(record, time_field(item.log_type))
-    received = datetime.fromtimestamp(float(item.received_at), tz=UTC)
-    latest = received + timedelta(minutes=settings.SYSLOG_MAX_FUTURE_MINUTES)
-    if at < EARLIEST_PLAUSIBLE or at > latest:
+    at = accepted.at
+    if at < EARLIEST_PLAUSIBLE or at > latest[item.received_at]:
         # A gateway whose clock reset writes 1970 or 2099: such a record would
         # hide in a month nobody looks at.
         return (f"implausible record time {at.isoformat()} (before 2000 or more than "
                 f"{settings.SYSLOG_MAX_FUTURE_MINUTES} minutes after arrival)"), None
-    return None, record
+    return None, accepted
 
 
 def gateway_rows_ensure(sources: dict[str, Item]) -> tuple[dict[str, Gateway], dict[str, str]]:
@@ -201,20 +231,21 @@ def gateway_rows_ensure(sources: dict[str, Item]) -> tuple[dict[str, Gateway], d
     missing = [gid for gid in sources if gid not in found]
     refused: dict[str, str] = {}
     if missing:
-        allowed = _within_new_gateway_cap(missing, sources, refused)
+        allowed, new = _within_new_gateway_cap(missing, sources, refused)
         if allowed:
             Gateway.objects.bulk_create([Gateway(gateway_id=gid) for gid in allowed],
                                         ignore_conflicts=True)
             found.update((g.gateway_id, g)
                          for g in Gateway.objects.filter(gateway_id__in=allowed))
-            _counters_add(new_gateways=len(allowed))
+            _counters_add(new_gateways=new)
     return found, refused
 
 
 def _within_new_gateway_cap(missing: list[str], sources: dict[str, Item],
-                            refused: dict[str, str]) -> list[str]:
+                            refused: dict[str, str]) -> tuple[list[str], int]:
     """SYSLOG_NEW_GATEWAYS_PER_HOUR per source: the open default (any gateway
-    may start sending) without letting one sender create rows without end."""
+    may start sending) without letting one sender create rows without end.
+    Returns (IDs to create or read back, how many of them are new)."""
     cap = settings.SYSLOG_NEW_GATEWAYS_PER_HOUR
     by_peer: dict[str, list[str]] = {}
     for gid in missing:
@@ -224,11 +255,22 @@ def _within_new_gateway_cap(missing: list[str], sources: dict[str, Item],
         else:
             by_peer.setdefault(str(item.peer), []).append(gid)
     allowed = by_peer.pop("", [])
+    new = len(allowed)
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     for peer, gids in by_peer.items():
         quota, _ = NewGatewayQuota.objects.select_for_update().get_or_create(peer=peer[:255],
                                                                              hour=hour)
+        # Another batch from this source may have created some of them while
+        # this one waited for the quota row: those are not new and must not be
+        # charged (concurrent workers each charged all of them, and the cap
+        # then refused gateways that were never created, issue 9).
+        meanwhile = set(Gateway.objects.filter(gateway_id__in=gids)
+                        .values_list("gateway_id", flat=True))
+        if meanwhile:
+            allowed += [gid for gid in gids if gid in meanwhile]
+            gids = [gid for gid in gids if gid not in meanwhile]
         room = max(cap - quota.created, 0)
+        new += len(gids[:room])
         allowed += gids[:room]
         for gid in gids[room:]:
             refused[gid] = (f"source {peer} already created {cap} new gateways this hour "
@@ -236,7 +278,7 @@ def _within_new_gateway_cap(missing: list[str], sources: dict[str, Item],
         if gids[:room]:
             NewGatewayQuota.objects.filter(pk=quota.pk).update(
                 created=F("created") + len(gids[:room]))
-    return allowed
+    return allowed, new
 
 
 def _days_touched(log_type: str, added: list[tuple[int, datetime]]) -> None:
@@ -245,6 +287,19 @@ def _days_touched(log_type: str, added: list[tuple[int, datetime]]) -> None:
     if not days:
         return
     now = datetime.now(UTC)
+    if connection.vendor == "postgresql":
+        # One statement with two array parameters: the ORM's bulk upsert built
+        # a model object and five placeholders per day, several µs per record
+        # when a batch spans many gateways and days (bench/store.py).
+        pks, dates = zip(*sorted(days), strict=True)
+        with connection.cursor() as cur:
+            cur.execute(
+                f'INSERT INTO "{TouchedDay._meta.db_table}" (source, gateway_pk, day, touched_at)'
+                " SELECT %s, pk, day, %s FROM unnest(%s::bigint[], %s::date[]) AS t(pk, day)"
+                " ON CONFLICT (source, gateway_pk, day)"
+                " DO UPDATE SET touched_at = EXCLUDED.touched_at",
+                [log_type, now, list(pks), list(dates)])
+        return
     TouchedDay.objects.bulk_create(
         [TouchedDay(source=log_type, gateway_pk=pk, day=day, touched_at=now)
          for pk, day in sorted(days)],
@@ -260,29 +315,32 @@ def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]]
     model = LOG_MODELS[log_type]
     names = [f.name for f in dataclasses.fields(logformats.FORMATS[log_type].record_class)]
     if connection.vendor == "postgresql":
-        return _copy_insert(model._meta.db_table, names, rows, time_field(log_type))
+        # The gateway first, then the fields in the order of the Rows' COPY text.
+        copy_names = ["gateway_id", *logformats.FORMATS[log_type].rows.copy_columns]
+        return _copy_insert(model._meta.db_table, copy_names, rows, time_field(log_type))
     return insert_new(model, tuple(names), [InsertRow._make(row) for row in rows],
                       time_field(log_type))
 
 
-def _copy_insert(table: str, names: list[str], rows: list[tuple[object, int, bytes]],
+def _copy_insert(table: str, names: list[str], rows: list[tuple[logformats.Row, int, bytes]],
                  time_column: str) -> list[tuple[int, datetime]]:
     """The hot path on PostgreSQL: COPY straight into the table, far faster
     than ORM inserts. A batch holding an already stored digest (a retry, a
     re-delivery) makes that COPY fail on the unique index; it is then rolled
     back to its savepoint and written the old way, COPY into a staging table
     and one INSERT … ON CONFLICT DO NOTHING, so retries stay no-ops. The
-    direct COPY saves the staging round trip (~6 µs per record, issue 9)."""
+    direct COPY saves the staging round trip (~6 µs per record, issue 9).
+
+    The rows arrive as COPY text already (`logformats.Row.copy`, every field
+    but the gateway): the batch is one buffer handed to one `copy.write`,
+    not thousands of per-value `write_row` adaptations."""
     cols = ", ".join(f'"{n}"' for n in [*names, "digest"])
-    gw = names.index("gateway_id")
-    values_of = operator.attrgetter(*names)
+    # bytea in COPY text: \x + hex, its backslash doubled by COPY's escaping.
+    data = "".join([f"{gateway_pk}\t{row.copy}\t\\\\x{digest.hex()}\n"
+                    for row, gateway_pk, digest in rows])
 
     def write_rows(copy) -> None:
-        for record, gateway_pk, digest in rows:
-            values = list(values_of(record))
-            values[gw] = gateway_pk
-            values.append(digest)
-            copy.write_row(values)
+        copy.write(data)
 
     try:
         with transaction.atomic(), connection.cursor() as cur:
@@ -295,7 +353,7 @@ def _copy_insert(table: str, names: list[str], rows: list[tuple[object, int, byt
     except IntegrityError:
         pass  # a digest is already stored: the staging path below skips it
     else:
-        return [(gateway_pk, getattr(record, time_column)) for record, gateway_pk, _ in rows]
+        return [(gateway_pk, row.at) for row, gateway_pk, _ in rows]
 
     stage = f"stage_{table}"
     with connection.cursor() as cur:
@@ -353,11 +411,17 @@ def _quarantine(item: Item, reason: str) -> Quarantine:
     )
 
 
-def dead_letter_park(*, items: list, reason: str) -> DeadLetter:
-    """Keep a batch that could not be stored, for `dead_letters_replay`."""
+def dead_letter_park(*, items: dict | list, reason: str) -> DeadLetter:
+    """Keep a batch that could not be stored, for `dead_letters_replay`.
+
+    Parked as a list of items whatever form it came in (a person may read
+    it in the admin); a payload that cannot even be unpacked is kept as it is."""
+    try:
+        items = [list(i) for i in batch_items(items)]
+    except (ValueError, KeyError, TypeError):
+        items = items if isinstance(items, dict) else [list(i) for i in items]
     logger.error("parked a batch of %d items in the dead-letter store: %s", len(items), reason)
-    return DeadLetter.objects.create(items=[list(i) for i in items],
-                                     reason=shown(reason, 2000))
+    return DeadLetter.objects.create(items=items, reason=shown(reason, 2000))
 
 
 def dead_letters_replay() -> dict[str, int]:

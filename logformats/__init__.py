@@ -3,7 +3,9 @@
 Pure Python, no Django. `parse(log_type, line)` returns a frozen record or
 raises `ParseError`; `serialize` writes the canonical line (JST timestamps,
 lower-case MACs, empty "(unused)" columns), and `record_digest` hashes it so
-the same record spelled differently is recognised as the same.
+the same record spelled differently is recognised as the same. `parse_row`
+is the ingest hot path: gateway ID, time, digest and COPY text in one pass
+(`logformats.rows`).
 """
 
 from collections.abc import Callable
@@ -14,10 +16,11 @@ from typing import Any
 from logformats import codes
 from logformats.errors import ParseError
 from logformats.registry import REGISTRY, LogType
+from logformats.rows import Row, RowPlan
 
 __all__ = [
     "FORMATS", "LOG_TYPES", "REGISTRY", "Format", "LogType", "ParseError",
-    "codes", "get_format", "parse", "record_digest", "serialize",
+    "Row", "codes", "get_format", "parse", "parse_row", "record_digest", "serialize",
 ]
 
 # Every other list of log types (syslog APP-NAMEs, the Django model map, the
@@ -41,6 +44,7 @@ class Format:
     time_field: str
     model_name: str
     app_name: str
+    rows: RowPlan
 
 
 def _format(log_type: LogType) -> Format:
@@ -51,7 +55,8 @@ def _format(log_type: LogType) -> Format:
         raise TypeError(f"registry entry {log_type.name!r} points at layout {layout.name!r}")
     return Format(layout.name, layout.record_class, layout.parse, layout.serialize,
                   layout.headers, layout.column_count, layout, log_type.time_field,
-                  log_type.model_name, log_type.app_name)
+                  log_type.model_name, log_type.app_name,
+                  RowPlan(layout, log_type.time_field))
 
 
 FORMATS: dict[str, Format] = {t.name: _format(t) for t in REGISTRY}
@@ -68,6 +73,11 @@ def get_format(log_type: str) -> Format:
 def parse(log_type: str, line: str) -> Any:
     """Parse one CSV line of `log_type` into its record."""
     return get_format(log_type).parse(line)
+
+
+def parse_row(log_type: str, line: str) -> Row:
+    """Parse one CSV line of `log_type` into its storage Row (digest and COPY text)."""
+    return get_format(log_type).rows.row(line)
 
 
 def serialize(log_type: str, record: Any) -> str:

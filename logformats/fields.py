@@ -9,6 +9,7 @@ values that repeat from line to line (timestamps, MACs, IPs) are memoised.
 
 import functools
 import ipaddress
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 from logformats.errors import ParseError
@@ -31,6 +32,11 @@ _HEX = "0123456789abcdef"
 _CACHE_MAX = 8192
 
 _fromisoformat = datetime.fromisoformat
+# Dotted-quad IPv4, each part 0-255 without leading zeros (ASCII digits only:
+# [0-9], not \d). One C match is about 4x faster than checking the parts.
+_IPV4_CANONICAL = re.compile(
+    r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
+    r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])").fullmatch
 # "HH:MM:" for every minute of the day and "SS" for every second: formatting a
 # timestamp from these is several times faster than strftime or an f-string.
 _HH_MM = tuple(f"{h:02}:{m:02}:" for h in range(24) for m in range(60))
@@ -157,11 +163,7 @@ def normalize_ip(text: str) -> str:
     """The canonical (compressed) text of an IPv4 or IPv6 address."""
     # Dotted-quad IPv4 without leading zeros is already canonical: checking it
     # here is several times faster than ipaddress, and it is nearly every row.
-    parts = text.split(".")
-    if len(parts) == 4 and all(
-        p.isdigit() and p.isascii() and len(p) <= 3 and (p[0] != "0" or p == "0") and int(p) < 256
-        for p in parts
-    ):
+    if _IPV4_CANONICAL(text):
         return text
     # A zone index ("fe80::1%eth0") means nothing off the gateway and
     # PostgreSQL's inet rejects it.

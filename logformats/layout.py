@@ -128,7 +128,10 @@ class Layout(Generic[R]):
         row = [*self._get_values(record), ""]
         for k, fmt in self._formatters:
             row[k] = fmt(row[k])
-        cols = self._in_column_order(row)
+        return self.join_canonical(self._in_column_order(row))
+
+    def join_canonical(self, cols) -> str:
+        """The canonical line of column texts in column order ("" for unused ones)."""
         line = ",".join(cols)
         # Fast path: no column needs quoting when the commas are exactly the
         # separators and there is no quote or line break anywhere.

@@ -2,9 +2,24 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syslogcloud.settings")
 
 app = Celery("syslogcloud", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _database_connection_checked(sender=None, **kwargs) -> None:
+    """What Django does around each request, around each task: drop a
+    connection past CONN_MAX_AGE or broken by an error (the next query opens
+    a fresh one). With CELERY_DB_REUSE_MAX set, Celery no longer closes the
+    connection after every task, which cost a new backend per ingest batch."""
+    if sender is None or getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -193,6 +193,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # A task that fails anyway is rejected (dropped) unless it is acked on failure:
 # store_batch never fails, it retries or parks its batch in ingest.DeadLetter.
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
+# Celery's Django fixup closes the database connection before and after every
+# task unless this is set: each ingest batch then paid a new connection and a
+# cold backend (issue 9). Reuse it instead; syslogcloud/celery.py applies
+# Django's own per-request rule around each task (CONN_MAX_AGE, and a health
+# check after an error), so a dead or old connection is still replaced.
+CELERY_DB_REUSE_MAX = 1000
 # One unstarted message per pool process: less held back from other workers,
 # less to redeliver after a crash, and less for a warm shutdown to give back.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -252,6 +252,47 @@ def test_it_dispatches_full_batches_at_once_and_the_rest_after_batch_seconds() -
     asyncio.run(scenario())
 
 
+def test_a_udp_burst_is_drained_in_order_and_tcp_is_served_meanwhile() -> None:
+    """The UDP socket is drained up to a bound per wake-up (UdpDrain): a burst
+    of several bounds arrives whole and in order, and a TCP message sent
+    during it is not starved."""
+    burst = 2000  # well within the socket buffer, several drains
+
+    async def scenario() -> None:
+        async with serving(batch_size=10_000) as run:
+            await asyncio.gather(
+                asyncio.to_thread(send_udp, run.udp, *[b"<14>popchat-auth: u%d" % i
+                                                        for i in range(burst)]),
+                asyncio.to_thread(send_tcp, run.tcp, b"<14>popchat-auth: t\n"))
+            await wait_until(lambda: run.collector.counters["received"] == burst + 1)
+            await run.collector.batcher.drain()
+            udp = [i[1] for i in run.sink.items if i[3] == "udp"]
+            assert udp == [f"u{i}" for i in range(burst)]
+            assert [i[1] for i in run.sink.items if i[3] == "tcp"] == ["t"]
+
+    asyncio.run(scenario())
+
+
+def test_it_listens_for_udp_on_ipv6() -> None:
+    async def scenario() -> None:
+        batcher = Batcher(Sink(), batch_seconds=0.05)
+        collector = Collector(batcher)
+        try:
+            bound = await collector.start(udp=("::1", 0))
+        except OSError:
+            pytest.skip("no IPv6 loopback here")
+        try:
+            with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+                sock.sendto(b"<14>popchat-auth: six", bound["udp"])
+            await wait_until(lambda: collector.counters["received"] == 1)
+        finally:
+            await collector.stop()
+        assert [i[1] for i in batcher.dispatch.items] == ["six"]
+        assert batcher.dispatch.items[0][2] == "::1"
+
+    asyncio.run(scenario())
+
+
 def test_it_keeps_receiving_while_a_dispatch_blocks() -> None:
     sink = Sink()
     sink.gate = threading.Event()

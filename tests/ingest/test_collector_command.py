@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command
 
 from ingest.items import Item, frame_bytes
 from ingest.management.commands.collector import parse_address
+from ingest.payload import batch_items
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -142,7 +143,7 @@ def kombu_items(redis_client) -> list[list]:
         message = json.loads(raw)
         assert message["headers"]["task"] == "ingest.tasks.store_batch"
         args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-        items += args[0]
+        items += [list(i) for i in batch_items(args[0])]  # packed by the collector
     return items
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from accounts.models import Gateway
 from ingest.items import Item
-from ingest.models import IngestCounter, Quarantine, SessionLog
+from ingest.models import IngestCounter, NewGatewayQuota, Quarantine, SessionLog
 from ingest.selectors import ingest_status
 from ingest.services import store_batch
 
@@ -56,6 +56,29 @@ def test_one_source_creates_at_most_the_hourly_cap_of_new_gateways(settings) -> 
     # Gateways already known keep storing from the same source beyond the cap.
     again = store_batch(items=[session("2024/02/01 11:00:00", gw="FAKE0", peer="198.51.100.7")])
     assert again.stored["session"] == 1
+
+
+@pytest.mark.django_db
+def test_gateways_another_batch_created_meanwhile_are_not_charged_to_the_cap(settings) -> None:
+    """Two workers store batches from one source at once: both see the same
+    gateways missing, one creates them while the other waits for the quota
+    row. The waiting one must not charge them again (it did, and the cap then
+    refused the source's next new gateways although few had been created)."""
+    from ingest.services import _within_new_gateway_cap
+
+    settings.SYSLOG_NEW_GATEWAYS_PER_HOUR = 3
+    first = [session("2024/02/01 10:00:00", gw=f"GW{i}", peer="198.51.100.7") for i in range(3)]
+    assert store_batch(items=first).stored["session"] == 3
+    # The waiting worker's list, read before the first batch committed: all
+    # three and one more still missing.
+    sources = {f"GW{i}": session("2024/02/01 10:00:00", gw=f"GW{i}", peer="198.51.100.7")
+               for i in range(4)}
+    refused: dict[str, str] = {}
+    allowed, new = _within_new_gateway_cap(list(sources), sources, refused)
+    assert sorted(allowed) == ["GW0", "GW1", "GW2"]  # read back, not created again
+    assert new == 0
+    assert refused["GW3"].startswith("source 198.51.100.7 already created 3 ")
+    assert NewGatewayQuota.objects.get().created == 3
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,6 +6,7 @@ dispatch of batches to Celery (or straight to the service in embedded mode).
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import signal
 import ssl
@@ -99,15 +100,29 @@ class QueueGauge:
 _queue_gauge = QueueGauge(0)
 
 
+@functools.cache
+def _origin() -> str:
+    """The message's `origin` header, once per process instead of per publish."""
+    from celery.utils.nodenames import anon_nodename
+
+    return anon_nodename()
+
+
 def dispatch_to_celery(items: list[list]) -> None:
     """Publish one batch, failing at once when the broker is down.
+
+    The batch travels packed (`ingest.payload`): one compact JSON payload,
+    not one list per message. Spooled batches are lists; they are packed here
+    when replayed.
 
     `retry=False` stops retries of the publish and `max_retries: 0` those of
     the connect; both only on this thread's own connection, so the web app's
     and workers' publishing keeps the configured retry behaviour.
     """
+    from ingest.payload import pack_batch
     from ingest.tasks import store_batch
 
+    payload = pack_batch(items)
     conn = getattr(_publisher, "connection", None)
     if conn is None:
         app = store_batch.app
@@ -120,7 +135,11 @@ def dispatch_to_celery(items: list[list]) -> None:
     except Exception:
         pass  # not Redis, or it cannot tell: the publish below decides
     try:
-        store_batch.apply_async(args=(items,), connection=conn, retry=False)
+        # argsrepr: Celery would otherwise walk the whole batch to build a
+        # printable copy of it for the message headers (~1 µs per message).
+        store_batch.apply_async(args=(payload,), connection=conn, retry=False,
+                                argsrepr=f"(<batch of {len(items)} items>,)",
+                                origin=_origin())
     except Exception:
         _publisher.connection = None  # reconnect next time
         try:

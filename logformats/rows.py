@@ -1,0 +1,198 @@
+"""One CSV line straight to what storage writes: the record's key facts, its
+digest and its PostgreSQL COPY text, in one pass over the columns.
+
+The ingest hot path does not need the record object: it needs the gateway ID
+(to find the gateway), the time (plausibility check, touched days), the digest
+(dedupe) and the row in COPY text format. `RowPlan.row` builds all four from
+the split columns, converting each distinct column value once (values repeat
+from line to line) and hashing the canonical line it assembles, which is
+exactly `Layout.serialize` of the record: the digest stays what
+`logformats.record_digest` gives, so rows stored before dedupe against new ones.
+
+Lines the fast path does not cover (text needing COPY escapes, over-long text,
+any error) go through `Layout.parse` and `Layout.serialize`, the reference
+that tests/logformats/test_rows.py checks the fast path against; errors are
+therefore word for word those of `Layout.parse`. Pure Python, no Django.
+"""
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from hashlib import blake2b
+from typing import Any, NamedTuple
+
+from logformats.errors import ParseError
+from logformats.fields import (
+    TEXT_MAX,
+    format_mac,
+    format_optional,
+    format_timestamp,
+    normalize_mac,
+    parse_gateway_id,
+    parse_optional_ip,
+    parse_optional_mac,
+    parse_optional_timestamp,
+    parse_timestamp,
+)
+from logformats.layout import Layout
+
+# COPY text format (PostgreSQL docs, "COPY … Text Format"): these must be
+# backslash-escaped inside a value; NULL is \N.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_NULL = "\\N"
+
+
+class Row(NamedTuple):
+    """One record as storage needs it. `copy` holds the COPY text of every
+    field but `gateway_id` (the storage side puts the gateway's key in its
+    place), tab-separated, in `RowPlan.copy_columns` order."""
+
+    gateway_id: str
+    at: datetime
+    digest: bytes
+    copy: str
+
+
+def copy_text(value: Any) -> str:
+    """One field value in COPY text format (what psycopg's write_row sends)."""
+    if value is None:
+        return COPY_NULL
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(int(value))
+    raise TypeError(f"no COPY text for {type(value).__name__}")
+
+
+def _timestamp_cells(text: str) -> tuple[Any, str, str]:
+    value = parse_timestamp(text)
+    if len(text) == 19 and text[4] == "/" and value.microsecond == 0:
+        # Already canonical (JST, slashes: what gateways send): the text is
+        # its own CSV form, and with "+09" its own COPY form.
+        return value, text, text + "+09"
+    return value, format_timestamp(value), value.isoformat()
+
+
+def _optional_timestamp_cells(text: str) -> tuple[Any, str, str]:
+    return _timestamp_cells(text) if text else (None, "", COPY_NULL)
+
+
+def _mac_cells(text: str) -> tuple[Any, str, str]:
+    value = normalize_mac(text)
+    return value, value.upper(), value  # format_mac; lower case is what is stored
+
+
+def _optional_mac_cells(text: str) -> tuple[Any, str, str]:
+    return _mac_cells(text) if text else ("", "", "")
+
+
+def _optional_ip_cells(text: str) -> tuple[Any, str, str]:
+    value = parse_optional_ip(text)
+    return (value, value, value) if value is not None else (None, "", COPY_NULL)
+
+
+def _gateway_cells(text: str) -> tuple[Any, str, str]:
+    value = parse_gateway_id(text)
+    return value, value, value  # GATEWAY_ID_PATTERN holds nothing COPY escapes
+
+
+# The converters behind most columns, each with a shortcut that gives the same
+# three texts as the generic `_cells` (tests/logformats/test_rows.py checks).
+_SHORTCUTS: dict[tuple[Callable, Callable | None], Callable[[str], tuple[Any, str, str]]] = {
+    (parse_timestamp, format_timestamp): _timestamp_cells,
+    (parse_optional_timestamp, format_timestamp): _optional_timestamp_cells,
+    (normalize_mac, format_mac): _mac_cells,
+    (parse_optional_mac, format_mac): _optional_mac_cells,
+    (parse_optional_ip, format_optional): _optional_ip_cells,
+    (parse_gateway_id, None): _gateway_cells,
+}
+
+
+def _cells(parse: Callable[[str], Any], fmt: Callable[[Any], str] | None
+           ) -> Callable[[str], tuple[Any, str, str]]:
+    """text -> (value, canonical CSV text, COPY text) for one typed column."""
+    shortcut = _SHORTCUTS.get((parse, fmt))
+    if shortcut is not None:
+        return shortcut
+
+    def cells(text: str) -> tuple[Any, str, str]:
+        value = parse(text)
+        return value, (fmt(value) if fmt is not None else value), copy_text(value)
+
+    return cells
+
+
+def _items(indexes: Iterable[int]) -> Callable[[list], tuple]:
+    """`operator.itemgetter`, but a tuple for any number of indexes (itemgetter
+    of one index returns the item itself)."""
+    indexes = tuple(indexes)
+    if len(indexes) == 1:
+        (only,) = indexes
+        return lambda seq: (seq[only],)
+    return operator.itemgetter(*indexes) if indexes else (lambda seq: ())
+
+
+class RowPlan:
+    """How the columns of one layout become a `Row`, derived from its `Column`s."""
+
+    def __init__(self, layout: Layout, time_field: str, gateway_field: str = "gateway_id") -> None:
+        self.layout = layout
+        self.prefix = f"{layout.name}\n"  # what record_digest hashes before the line
+        columns = layout.columns
+        attrs = [c.attr for c in columns if c.attr]
+        self.copy_columns = tuple(a for a in attrs if a != gateway_field)
+        self._text_columns = tuple(i for i, c in enumerate(columns) if c.attr and not c.parse)
+        self._unused_columns = tuple(i for i, c in enumerate(columns) if not c.attr)
+        # Typed columns in column order (so the first bad one is the one named).
+        self._typed = tuple((i, _cells(c.parse, c.format))
+                            for i, c in enumerate(columns) if c.attr and c.parse)
+        typed_attrs = [columns[i].attr for i, _ in self._typed]
+        self._gateway_at = typed_attrs.index(gateway_field)
+        self._time_at = typed_attrs.index(time_field)
+        # COPY fields: a text column's COPY text is its column text (the fast
+        # path only takes lines with nothing to escape); a typed column's comes
+        # after the columns, in typed order.
+        n = len(columns)
+        where = {c.attr: i for i, c in enumerate(columns) if c.attr and not c.parse}
+        where.update((a, n + k) for k, a in enumerate(typed_attrs))
+        self._copy_fields = _items([where[a] for a in self.copy_columns])
+        self._text_values = _items(self._text_columns)
+        self._gateway_field = gateway_field
+        self._time_field = time_field
+
+    def row(self, line: str) -> Row:
+        """The Row of one CSV line, or ParseError exactly as `Layout.parse` raises it."""
+        layout = self.layout
+        cols = layout.split(line)
+        if (len(cols) != layout.column_count or "\\" in line or "\t" in line
+                or ('"' in line and ("\n" in line or "\r" in line))):
+            return self.row_of_record(layout.parse(line))
+        if len(line) > TEXT_MAX and max(map(len, self._text_values(cols)), default=0) > TEXT_MAX:
+            return self.row_of_record(layout.parse(line))  # raises "is longer than …"
+        values = []
+        copies = []
+        try:
+            for i, convert in self._typed:
+                value, cols[i], copied = convert(cols[i])
+                values.append(value)
+                copies.append(copied)
+        except ParseError:
+            return self.row_of_record(layout.parse(line))  # raises the reference error
+        for i in self._unused_columns:
+            cols[i] = ""
+        canonical = layout.join_canonical(cols)
+        cols += copies
+        return Row(values[self._gateway_at], values[self._time_at],
+                   blake2b((self.prefix + canonical).encode(), digest_size=16).digest(),
+                   "\t".join(self._copy_fields(cols)))
+
+    def row_of_record(self, record: Any) -> Row:
+        """The reference: the Row of a parsed record (serialize, then escape each value)."""
+        canonical = self.layout.serialize(record)
+        attrs = self.copy_columns
+        return Row(getattr(record, self._gateway_field), getattr(record, self._time_field),
+                   blake2b((self.prefix + canonical).encode(), digest_size=16).digest(),
+                   "\t".join(copy_text(getattr(record, a)) for a in attrs))
