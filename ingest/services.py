@@ -29,6 +29,7 @@ from alerts.health import Arrival, record_arrivals
 from ingest.framing import KEEP_MAX
 from ingest.items import Item, frame_bytes, shown
 from ingest.payload import batch_items
+from ingest.postgres_copy import copy_insert
 from ingest.sqlite_insert import InsertRow, insert_new
 from logformats.fields import JST
 from syslogcloud.outbound import short_error
@@ -317,63 +318,9 @@ def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]]
     if connection.vendor == "postgresql":
         # The gateway first, then the fields in the order of the Rows' COPY text.
         copy_names = ["gateway_id", *logformats.FORMATS[log_type].rows.copy_columns]
-        return _copy_insert(model._meta.db_table, copy_names, rows, time_field(log_type))
+        return copy_insert(model._meta.db_table, copy_names, rows, time_field(log_type))
     return insert_new(model, tuple(names), [InsertRow._make(row) for row in rows],
                       time_field(log_type))
-
-
-def _copy_insert(table: str, names: list[str], rows: list[tuple[logformats.Row, int, bytes]],
-                 time_column: str) -> list[tuple[int, datetime]]:
-    """The hot path on PostgreSQL: COPY straight into the table, far faster
-    than ORM inserts. A batch holding an already stored digest (a retry, a
-    re-delivery) makes that COPY fail on the unique index; it is then rolled
-    back to its savepoint and written the old way, COPY into a staging table
-    and one INSERT … ON CONFLICT DO NOTHING, so retries stay no-ops. The
-    direct COPY saves the staging round trip (~6 µs per record, issue 9).
-
-    The rows arrive as COPY text already (`logformats.Row.copy`, every field
-    but the gateway): the batch is one buffer handed to one `copy.write`,
-    not thousands of per-value `write_row` adaptations."""
-    cols = ", ".join(f'"{n}"' for n in [*names, "digest"])
-    # bytea in COPY text: \x + hex, its backslash doubled by COPY's escaping.
-    data = "".join([f"{gateway_pk}\t{row.copy}\t\\\\x{digest.hex()}\n"
-                    for row, gateway_pk, digest in rows])
-
-    def write_rows(copy) -> None:
-        copy.write(data)
-
-    try:
-        with transaction.atomic(), connection.cursor() as cur:
-            # cur.copy() is psycopg's own API, outside Django's error translation:
-            # without this a connection killed mid-COPY raises psycopg's
-            # OperationalError, which the task's autoretry would not recognise.
-            with connection.wrap_database_errors:
-                with cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-                    write_rows(copy)
-    except IntegrityError:
-        pass  # a digest is already stored: the staging path below skips it
-    else:
-        return [(gateway_pk, row.at) for row, gateway_pk, _ in rows]
-
-    stage = f"stage_{table}"
-    with connection.cursor() as cur:
-        cur.execute(
-            f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" '
-            f'AS SELECT {cols} FROM "{table}" WITH NO DATA'
-        )
-        with connection.wrap_database_errors:
-            with cur.copy(f'COPY "{stage}" ({cols}) FROM STDIN') as copy:
-                write_rows(copy)
-        cur.execute(
-            f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{stage}" '
-            # (digest, time): the unique key of a partitioned table holds the
-            # partition key (ingest.models.digest_unique).
-            f'ON CONFLICT (digest, "{time_column}") DO NOTHING '
-            f'RETURNING "gateway_id", "{time_column}"'
-        )
-        added = cur.fetchall()
-        cur.execute(f'DELETE FROM "{stage}"')
-    return added
 
 
 def _quarantine_only(items: list[Item], reason: str) -> StoreResult:
