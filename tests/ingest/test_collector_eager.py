@@ -33,14 +33,15 @@ def test_it_stores_and_quarantines_in_process() -> None:
     assert quarantined.reason == "unknown log type: app-name 'sshd'"
 
 
-def _embedded_collector(tmp_path, log_name: str):
-    """`manage.py collector` in embedded mode (no REDIS_URL) on the test database."""
+def _embedded_collector(tmp_path, log_name: str, env: dict[str, str] | None = None):
+    """`manage.py collector` in embedded mode (no REDIS_URL), by default on the
+    test database; returns the process and its ports by listener name."""
     import sys
 
     from tests.conftest import Process, subprocess_env
 
-    env = subprocess_env(REDIS_URL="", SYSLOG_SPOOL_DIR=str(tmp_path / "spool"),
-                         SYSLOG_BATCH_SECONDS="0.2")
+    env = env or subprocess_env(REDIS_URL="", SYSLOG_SPOOL_DIR=str(tmp_path / "spool"),
+                                SYSLOG_BATCH_SECONDS="0.2")
     proc = Process([sys.executable, "manage.py", "collector", "--tcp", "127.0.0.1:0",
                     "--metrics", "127.0.0.1:0"], env, tmp_path / log_name)
     out = proc.wait_for("listening metrics", timeout=60)

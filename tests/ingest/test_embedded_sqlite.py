@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tests.conftest import REPO, Process, wait_until
 
-from .test_collector import http_get
+from .test_collector_eager import _embedded_collector, _received
 
 TOTAL = 60_000  # distinct minutes of February: session records are one per minute
 
@@ -32,18 +32,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def _collector(tmp_path: Path, log: str) -> tuple[Process, dict[str, int]]:
-    proc = Process([sys.executable, "manage.py", "collector", "--tcp", "127.0.0.1:0",
-                    "--metrics", "127.0.0.1:0"], _env(tmp_path), tmp_path / log)
-    out = proc.wait_for("listening metrics", timeout=60)
-    ports = {line.split()[1]: int(line.rsplit(":", 1)[1]) for line in out.splitlines()
-             if line.startswith("listening ")}
-    return proc, ports
-
-
-def _received(port: int) -> int:
-    body = http_get(("127.0.0.1", port), "/metrics").decode()
-    return next(int(line.split()[1]) for line in body.splitlines()
-                if line.startswith("syslogcloud_collector_received_total "))
+    return _embedded_collector(tmp_path, log, _env(tmp_path))
 
 
 def _stored(tmp_path: Path) -> int:

@@ -27,10 +27,9 @@ from logformats.rows import COPY_NULL, copy_text
 from tests.logformats.test_properties import (
     FAST,
     RECORDS,
-    _respell_mac,
-    _respell_timestamp,
     _write_row,
     near_values,
+    respelled_line,
 )
 
 LINES = {
@@ -96,20 +95,6 @@ def assert_row_matches_record(log_type: str, line: str) -> None:
     for name, text in zip(plan.copy_columns, fields, strict=True):
         value = getattr(record, name)
         assert as_stored(text, value) == value, name
-
-
-def respelled_line(log_type: str, record, draw) -> str:
-    cols = next(csv.reader([serialize(log_type, record)], strict=True))
-    for i, header in enumerate(FORMATS[log_type].columns):
-        if header in ("start time", "end time", "time"):
-            cols[i] = _respell_timestamp(cols[i], draw)
-        elif header == "MAC address":
-            cols[i] = _respell_mac(cols[i], draw)
-        elif header == "(unused)":
-            cols[i] = draw(st.text(st.characters(codec="utf-8", exclude_characters="\x00"),
-                                   max_size=5))
-    line = _write_row(cols, quote_all=draw(st.booleans()))
-    return draw(st.sampled_from(["", "\ufeff"])) + line + draw(st.sampled_from(["", "\n"]))
 
 
 @pytest.mark.parametrize("log_type", LOG_TYPES)
