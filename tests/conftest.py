@@ -246,24 +246,6 @@ def celery_worker_session(django_db_setup, django_db_blocker, tmp_path_factory):
     worker.wait_for("ready", timeout=90)
     yield worker
     worker.stop()
-    with django_db_blocker.unblock():
-        # A stopped client's PostgreSQL backend outlives it for a moment, and
-        # the test database cannot be dropped while it is there. At most 30 s:
-        # past that pytest-django's own warning says what is still connected.
-        deadline = time.monotonic() + 30
-        while not _alone_in_the_test_database() and time.monotonic() < deadline:
-            time.sleep(0.2)
-
-
-def _alone_in_the_test_database() -> bool:
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cur:
-        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid()")
-        return cur.fetchone()[0] == 0
 
 
 @pytest.fixture
