@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import psycopg
+from benchdb import scratch_database
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -199,15 +200,10 @@ def main() -> None:
     ap.add_argument("--prefill", type=int, default=0,
                     help="auth rows of the bench's month stored first (server-side INSERT)")
     args = ap.parse_args()
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgres") or not os.environ.get("REDIS_URL"):
+    if not os.environ.get("REDIS_URL"):
         raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL")
-    admin_url = base.rsplit("/", 1)[0] + "/postgres"
-    url = base.rsplit("/", 1)[0] + "/" + DB
-    psql(admin_url, f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    psql(admin_url, f"CREATE DATABASE {DB}")
+    url = scratch_database(DB)
     env = dict(os.environ, DATABASE_URL=url, PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING")
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
     # The bench's records are of February 2024: give that month its partition,
     # as `partitions --month` does before an old month is imported.
     subprocess.run([sys.executable, "manage.py", "partitions", "--month", "2024-02"], cwd=REPO,

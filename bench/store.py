@@ -22,13 +22,12 @@ import argparse
 import hashlib
 import importlib.util
 import os
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import psycopg
+from benchdb import scratch_database
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -48,17 +47,8 @@ def main() -> None:
                     help="drop this constraint or index of ingest_authlog before measuring "
                          "(its per-row cost is the difference), e.g. ingest_authlog_pkey")
     args = ap.parse_args()
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        raise SystemExit("set DATABASE_URL (PostgreSQL)")
-    admin_url = base.rsplit("/", 1)[0] + "/postgres"
-    url = base.rsplit("/", 1)[0] + "/" + DB
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
-    os.environ["DATABASE_URL"] = url
+    os.environ["DATABASE_URL"] = scratch_database(DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syslogcloud.settings")
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, check=True)
     import django
 
     django.setup()

@@ -20,12 +20,12 @@ import argparse
 import importlib.util
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import psycopg
+from benchdb import scratch_database
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -93,16 +93,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        raise SystemExit("set DATABASE_URL (PostgreSQL)")
-    admin_url = base.rsplit("/", 1)[0] + "/postgres"
-    url = base.rsplit("/", 1)[0] + "/" + DB
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
-    env = dict(os.environ, DATABASE_URL=url)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
+    url = scratch_database(DB)
     spec = importlib.util.spec_from_file_location("bench_ingest", REPO / "bench" / "ingest.py")
     bench_ingest = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench_ingest)
