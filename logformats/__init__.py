@@ -2,9 +2,10 @@
 
 Pure Python, no Django. `parse(log_type, line)` returns a frozen record or
 raises `ParseError`; `serialize` writes the canonical line (JST timestamps,
-lower-case MACs, empty "(unused)" columns), and `record_digest` hashes it so
-the same record spelled differently is recognised as the same. `parse_row`
-is the ingest hot path: gateway ID, time, digest and COPY text in one pass
+upper-case MACs, which are stored lower case, empty "(unused)" columns), and
+`record_digest` hashes it so the same record spelled differently is
+recognised as the same. `parse_row` is the ingest hot path: gateway ID, time,
+digest and COPY text in one pass
 (`logformats.rows`).
 """
 

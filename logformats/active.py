@@ -9,6 +9,7 @@ from logformats.fields import (
     show,
 )
 from logformats.layout import UNUSED, Column, Layout
+from logformats.rows import Lane, register_lane
 from logformats.terminal import TERMINAL_COLUMNS
 
 
@@ -33,6 +34,8 @@ def parse_status(text: str) -> str:
         return text
     raise ParseError(f"{show(text)} is not a 2-digit status code" if text else "is required")
 
+
+register_lane(parse_status, None, Lane("[0-9]{2}"))
 
 LAYOUT = Layout("active", ActiveRecord, (
     *TERMINAL_COLUMNS,

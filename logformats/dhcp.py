@@ -15,6 +15,7 @@ from logformats.fields import (
     show,
 )
 from logformats.layout import Column, Layout
+from logformats.rows import Lane, register_lane
 
 # The manual's six, plus DHCPNAK and DHCPRELEASE from RFC 2131 (SPEC §3).
 DHCP_MESSAGE_TYPES = frozenset({
@@ -41,6 +42,9 @@ def parse_message_type(text: str) -> str:
         return upper
     raise ParseError(f"{show(text)} is not a DHCP message type" if text else "is required")
 
+
+# Upper case is the canonical spelling; other spellings take the slower tiers.
+register_lane(parse_message_type, None, Lane("|".join(sorted(DHCP_MESSAGE_TYPES))))
 
 LAYOUT = Layout("dhcp", DhcpRecord, (
     Column("time", "at", parse_timestamp, format_timestamp),

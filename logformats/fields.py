@@ -34,9 +34,9 @@ _CACHE_MAX = 8192
 _fromisoformat = datetime.fromisoformat
 # Dotted-quad IPv4, each part 0-255 without leading zeros (ASCII digits only:
 # [0-9], not \d). One C match is about 4x faster than checking the parts.
-_IPV4_CANONICAL = re.compile(
-    r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
-    r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])").fullmatch
+IPV4_CANONICAL_PATTERN = (r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
+                          r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])")
+_IPV4_CANONICAL = re.compile(IPV4_CANONICAL_PATTERN).fullmatch
 # "HH:MM:" for every minute of the day and "SS" for every second: formatting a
 # timestamp from these is several times faster than strftime or an f-string.
 _HH_MM = tuple(f"{h:02}:{m:02}:" for h in range(24) for m in range(60))

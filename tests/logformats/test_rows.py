@@ -168,3 +168,92 @@ def test_an_over_long_text_in_any_column_is_refused_like_the_parser_does(log_typ
         assert _outcome(parse_row, log_type, long_line) == reason
         cols[i] = "x" * 255  # the longest allowed
         assert_row_matches_record(log_type, ",".join(cols))
+
+
+# The lane (tier 1 of logformats.rows): the tests above go through parse_row,
+# which takes the lane wherever it can; these make sure it is actually taken
+# for what gateways send and that it never gives anything tier 3 would not.
+
+def _reference_row(log_type: str, line: str):
+    plan = FORMATS[log_type].rows
+    return plan.row_of_record(parse(log_type, line))
+
+
+def assert_same_row(log_type: str, row, line: str) -> None:
+    """`row` is the reference's Row for `line`, up to how a time is spelled
+    in COPY text (JST or ISO: the same instant to PostgreSQL)."""
+    assert row is not None
+    expected = _reference_row(log_type, line)
+    assert row[:3] == expected[:3]  # gateway ID, time, digest
+    record = parse(log_type, line)
+    names = FORMATS[log_type].rows.copy_columns
+    for name, got, want in zip(names, copy_fields(row.copy), copy_fields(expected.copy),
+                               strict=True):
+        value = getattr(record, name)
+        assert as_stored(got, value) == as_stored(want, value) == value, name
+
+
+def _column_set(log_type: str, header: str, text: str) -> str:
+    cols = LINES[log_type].split(",")
+    cols[FORMATS[log_type].columns.index(header)] = text
+    return ",".join(cols)
+
+
+@pytest.mark.parametrize("log_type", LOG_TYPES)
+def test_the_lane_takes_every_types_canonical_line(log_type):
+    line = serialize(log_type, parse(log_type, LINES[log_type]))
+    assert_same_row(log_type, FORMATS[log_type].rows.lane_row(line), line)
+
+
+@pytest.mark.parametrize("spelling", [
+    # upper- and lower-case MACs are both canonical enough: the digest hashes
+    # the upper-case line, the COPY text stores lower case
+    "PCGOLD001,10,,10.0.0.1,,02:00:00:00:00:0a,2024/02/01 10:00:00,,102,,,,ja,JP,,,,,,,00,0,"
+    "1,iPhone,iOS 17.5,Safari,,",
+    "PCGOLD001,10,,,,02:00:00:00:00:0A,2024/02/01 10:00:00,2024/02/01 10:00:00,102,,,,ja,JP,"
+    ",,0,,,,00,0,1,iPhone,iOS 17.5,Safari,,",
+])
+def test_the_lane_gives_the_reference_row(spelling):
+    assert_same_row("auth", FORMATS["auth"].rows.lane_row(spelling), spelling)
+
+
+@pytest.mark.parametrize(("log_type", "line"), [
+    ("auth", LINES["auth"].replace("2024/02/01 10:00:00", "2024-02-01T10:00:00+09:00", 1)),
+    ("auth", LINES["auth"].replace("10.0.0.1", "2001:db8::1")),
+    ("auth", _column_set("auth", "charge", "0007")),  # a leading zero
+    ("auth", "\ufeff" + LINES["auth"]),
+    ("auth", _column_set("auth", "(unused)", "junk")),
+    ("dhcp", LINES["dhcp"].replace("DHCPACK", "dhcpack")),
+    ("session", LINES["session"].replace("2024/02/01 10:05:00", "2024-02-01T10:05:00.5+09:00")),
+    ("control", '2024/02/01 10:05:00,0,02:00:00:00:00:0A,10.0.0.1,"200",PCGOLD001'),
+    ("control", "2024/02/01 10:05:00,0,02:00:00:00:00:0A,10.0.0.1,a\\b,PCGOLD001"),
+])
+def test_other_spellings_leave_the_lane_and_still_give_the_reference_row(log_type, line):
+    assert FORMATS[log_type].rows.lane_row(line) is None
+    assert_same_row(log_type, parse_row(log_type, line), line)
+
+
+@pytest.mark.parametrize(("log_type", "line"), [
+    ("session", "2024/02/30 10:05:00,PCGOLD001,42"),  # the pattern admits it, the date does not
+    ("session", "2024/02/01 10:05:00,PCGOLD001,1000000000000000000"),  # 19 digits
+    ("traffic", "2024/02/01 10:05:00,PCGOLD001,1200000," + "9" * 20),
+    ("mail", "2024/02/01 10:05:00,0,10.0.0.1,\ud800,b@example.jp,250,PCGOLD001"),
+])
+def test_a_line_the_lane_cannot_vouch_for_is_judged_by_the_parser(log_type, line):
+    assert FORMATS[log_type].rows.lane_row(line) is None
+    assert _outcome(parse_row, log_type, line) == _outcome(parse, log_type, line)
+
+
+@pytest.mark.parametrize("log_type", LOG_TYPES)
+@FAST
+@given(data=st.data())
+def test_whatever_the_lane_takes_it_reads_like_the_parser(log_type, data):
+    record = data.draw(RECORDS[log_type])
+    lines = [serialize(log_type, record), respelled_line(log_type, record, data.draw)]
+    cols = lines[0].split(",")
+    cols[data.draw(st.integers(0, len(cols) - 1))] = data.draw(near_values)
+    lines.append(",".join(cols))
+    for line in lines:
+        row = FORMATS[log_type].rows.lane_row(line)
+        if row is not None:
+            assert_same_row(log_type, row, line)
