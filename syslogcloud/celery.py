@@ -2,7 +2,9 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_process_init, worker_ready
+
+from syslogcloud.heap import settle_heap
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syslogcloud.settings")
 
@@ -23,3 +25,9 @@ def _database_connection_checked(sender=None, **kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_process_init.connect  # each prefork child, once it has started
+@worker_ready.connect  # the solo and thread pools run tasks in the main process
+def _heap_settled(**kwargs) -> None:
+    settle_heap()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import signal
 import ssl
 import threading
@@ -24,6 +23,7 @@ from ingest.framing import DEFAULT_MAX_SIZE
 from ingest.guards import Limits, raise_nofile_limit
 from ingest.spool import Spool
 from ingest.wal import Checkpointer, store_connections_tune
+from syslogcloud.heap import settle_heap
 
 DEFAULT_ADDRESS = ("0.0.0.0", 5514)
 
@@ -258,11 +258,7 @@ class Command(BaseCommand):
             collector = build_collector(conf)
         except (ValueError, OSError) as exc:
             raise CommandError(str(exc)) from exc
-        # Every message makes short-lived objects, so the cyclic GC runs often;
-        # its full passes would walk Django's and the parsers' long-lived
-        # objects each time. Frozen, they are never scanned again.
-        gc.collect()
-        gc.freeze()
+        settle_heap()  # the same GC settings as the workers (syslogcloud.heap)
         checkpointer = Checkpointer() if conf.eager and store_connections_tune() else None
         if checkpointer is not None:
             checkpointer.start()
