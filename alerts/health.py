@@ -27,6 +27,7 @@ class Arrival(NamedTuple):
     log_type: str
     received_epoch: float
     transport: str  # "udp", "tcp", "tls"; "file" for import_logs
+    records: int = 1  # how many records arrived so (one socket read holds many)
 
 
 def bucket_start(epoch: float) -> datetime:
@@ -37,16 +38,16 @@ def record_arrivals(arrivals: Iterable[Arrival]) -> None:
     """Append one batch's arrivals, one row per (gateway, log type, bucket),
     with ONE INSERT and no row locks (see GatewayArrivalLog)."""
     rows: dict[tuple[int, str, int], list] = {}  # key -> [records, last received]
-    for gateway_pk, log_type, received, transport in arrivals:
+    for gateway_pk, log_type, received, transport, records in arrivals:
         if transport == "file":
             continue  # an import of old files says nothing about the gateway now
         received = float(received)
         key = (gateway_pk, log_type, int(received - received % BUCKET_SECONDS))
         row = rows.get(key)
         if row is None:
-            rows[key] = [1, received]
+            rows[key] = [records, received]
         else:
-            row[0] += 1
+            row[0] += records
             row[1] = max(row[1], received)
     if not rows:
         return

@@ -149,29 +149,31 @@ def _store_once(parsed: Parsed) -> StoreResult:
         for accepted, item in bucket.values():
             sources.setdefault(accepted.gateway_id, item)
     gateways, refused = gateway_rows_ensure(sources)
-    arrivals: list[Arrival] = []
-    allowed: dict[tuple[int, str], bool] = {}  # a batch has few (gateway, source) pairs
+    arrivals: Counter[Arrival] = Counter()
     for log_type, bucket in by_type.items():
         rows = []
+        # A batch holds few (gateway, source) pairs: each is judged once.
+        verdicts: dict[tuple[str, str, str], tuple[int | None, str]] = {}
         for digest, (accepted, item) in bucket.items():
-            gateway = gateways.get(accepted.gateway_id)
-            if gateway is None:
-                rejects.append(_quarantine(item, refused[accepted.gateway_id]))
-                result.rejected += 1
-                continue
-            if item.transport != "file" and not _source_allowed(gateway, item.peer, allowed):
-                reason = f"source {item.peer} is not allowed for gateway {gateway.gateway_id}"
+            key = (accepted.gateway_id, item.peer, item.transport)
+            verdict = verdicts.get(key)
+            if verdict is None:
+                verdict = verdicts[key] = _source_verdict(gateways, refused, *key)
+            gateway_pk, reason = verdict
+            if gateway_pk is None:
                 rejects.append(_quarantine(item, reason))
                 result.rejected += 1
                 continue
-            rows.append((accepted.row, gateway.pk, digest))
-            arrivals.append(Arrival(gateway.pk, log_type, item.received_at, item.transport))
+            rows.append((accepted.row, gateway_pk, digest))
+            # Items of one socket read share their arrival: counted, not listed.
+            arrivals[Arrival(gateway_pk, log_type, item.received_at, item.transport)] += 1
         added = _insert_records(log_type, rows)
         result.per_gateway.update(pk for pk, _ in added)
         result.stored[log_type] += len(added)
         result.duplicates += len(rows) - len(added)
         _days_touched(log_type, added)
-    record_arrivals(arrivals)  # gateway health (SPEC §8): one statement per batch
+    # Gateway health (SPEC §8): one statement per batch.
+    record_arrivals(arrival._replace(records=n) for arrival, n in arrivals.items())
     if rejects:
         Quarantine.objects.bulk_create(rejects, ignore_conflicts=True, batch_size=200)
     result.quarantined = len(rejects)
@@ -190,11 +192,16 @@ class _LatestPlausible(dict):
         return value
 
 
-def _source_allowed(gateway: Gateway, peer: str, memo: dict[tuple[int, str], bool]) -> bool:
-    key = (gateway.pk, peer)
-    if key not in memo:
-        memo[key] = gateway.source_allowed(peer)
-    return memo[key]
+def _source_verdict(gateways: dict[str, Gateway], refused: dict[str, str], gateway_id: str,
+                    peer: str, transport: str) -> tuple[int | None, str]:
+    """(gateway pk, "") for records this source may store for this gateway,
+    else (None, the reason for the quarantine)."""
+    gateway = gateways.get(gateway_id)
+    if gateway is None:
+        return None, refused[gateway_id]
+    if transport != "file" and not gateway.source_allowed(peer):  # import_logs: the operator
+        return None, f"source {peer} is not allowed for gateway {gateway.gateway_id}"
+    return gateway.pk, ""
 
 
 def _checked_record(item: Item, copy_rows: bool, latest: _LatestPlausible
