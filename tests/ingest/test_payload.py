@@ -6,6 +6,8 @@ before, and the same record arriving in both forms is stored once.
 """
 from __future__ import annotations
 
+import base64
+import os
 import time
 
 import pytest
@@ -20,6 +22,7 @@ from ingest.payload import batch_items, batch_size, pack_batch, unpack_batch
 from ingest.services import dead_letter_park, dead_letters_replay, store_batch
 from ingest.spool import Spool
 from ingest.tasks import store_batch as store_batch_task
+from tests.conftest import real_servers_or_skip
 
 from .test_services import AUTH, LINES
 
@@ -125,3 +128,32 @@ def test_a_packed_batch_is_parked_readable_and_old_parked_batches_replay():
     assert dead_letters_replay() == {"replayed": 2, "still_failing": 0}
     assert (SessionLog.objects.count(), AuthLog.objects.count()) == (1, 1)
     assert Quarantine.objects.get().reason == "bad"
+
+
+def test_a_batch_travels_the_broker_compressed(settings):
+    """CELERY_TASK_COMPRESSION: the message Redis holds is zstd, about a tenth
+    of the JSON it carries, and a worker reads back the very payload."""
+    real_servers_or_skip()
+    import redis
+    from kombu import Connection
+    from kombu.compression import decompress
+
+    from syslogcloud.celery import app
+
+    lines = [LINES["auth"].replace("PCGOLD001", f"PCGOLD{i:03d}") for i in range(2000)]
+    payload = pack_batch([good(line) for line in lines])
+    queue = f"test_compressed_{os.getpid()}"
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        with Connection(settings.CELERY_BROKER_URL) as conn:
+            app.send_task("ingest.tasks.store_batch", args=[payload], queue=queue,
+                          connection=conn)
+        (raw,) = client.lrange(queue, 0, -1)
+    finally:
+        client.delete(queue)
+    message = loads(raw)
+    assert message["headers"]["compression"] == "application/zstd"
+    assert len(raw) * 5 < len(dumps(payload))
+    body = decompress(base64.b64decode(message["body"]), message["headers"]["compression"])
+    args, _kwargs, _embed = loads(body)
+    assert batch_items(args[0]) == batch_items(payload)
