@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from kombu.compression import decompress
 
 from ingest.items import Item, frame_bytes
 from ingest.management.commands.collector import parse_address
@@ -136,14 +137,23 @@ def test_sigterm_with_the_broker_down_spools_everything_and_exits_0(tmp_path: Pa
     assert "stopped: received=5" in collector.output()
 
 
+def message_args(raw: bytes) -> list:
+    """The task arguments of one Celery message as Redis holds it (its body
+    base64, compressed as CELERY_TASK_COMPRESSION says)."""
+    message = json.loads(raw)
+    assert message["headers"]["task"] == "ingest.tasks.store_batch"
+    body = base64.b64decode(message["body"])
+    if "compression" in message["headers"]:
+        body = decompress(body, message["headers"]["compression"])
+    args, _kwargs, _embed = json.loads(body)
+    return args
+
+
 def kombu_items(redis_client) -> list[list]:
     """The items of every store_batch message waiting in Redis' `celery` list."""
     items = []
     for raw in redis_client.lrange("celery", 0, -1):
-        message = json.loads(raw)
-        assert message["headers"]["task"] == "ingest.tasks.store_batch"
-        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-        items += [list(i) for i in batch_items(args[0])]  # packed by the collector
+        items += [list(i) for i in batch_items(message_args(raw)[0])]  # packed by the collector
     return items
 
 
