@@ -237,23 +237,50 @@ class RowPlan:
         self._lane_plan(columns, gateway_field, time_field)
 
     def _lane_plan(self, columns, gateway_field: str, time_field: str) -> None:
-        """Tier 1 (module docstring): one regex group per column, in column
-        order, so the groups joined by commas are the line itself."""
+        """Tier 1 (module docstring). Consecutive stored columns that need
+        nothing done share one regex group, whose COPY text is the group with
+        its commas turned into tabs (the lane admits no comma inside a column);
+        every other stored column has a group of its own; unused columns must
+        be empty and have none. Fewer groups, fewer strings per line."""
         lanes = [LANES.get((c.parse, c.format)) if c.attr else Lane("") for c in columns]
         if None in lanes:
             self._lane_match = None
             return
+        pieces: list[str] = []  # the regex of each column in turn, "(" and ")" included
+        group_of: dict[int, int] = {}  # column index -> its group number (from 1)
+        groups = 0
+        run_open = False
+        for i, (column, lane) in enumerate(zip(columns, lanes, strict=True)):
+            pattern = f"(?:{lane.pattern})"  # an alternation stays within its column
+            plain = (column.attr not in (None, gateway_field)
+                     and lane.copy is lane.canonical is lane.check is None)
+            if run_open and not plain:
+                pieces[-1] += ")"
+                run_open = False
+            if not column.attr or (plain and run_open):
+                pieces.append(pattern)
+                continue
+            groups += 1
+            group_of[i] = groups
+            pieces.append(f"({pattern}" + ("" if plain else ")"))
+            run_open = plain
+        if run_open:
+            pieces[-1] += ")"
         # Layout.split drops a leading BOM, which a text column would keep.
-        self._lane_match = re.compile(
-            "(?!\ufeff)" + ",".join(f"({lane.pattern})" for lane in lanes)).fullmatch
-        self._lane_checks = tuple((i, lane.check) for i, lane in enumerate(lanes) if lane.check)
-        self._lane_canonical = tuple((i, lane.canonical)
-                                     for i, lane in enumerate(lanes) if lane.canonical)
-        self._lane_copies = tuple((i, lane.copy) for i, lane in enumerate(lanes) if lane.copy)
+        self._lane_match = re.compile("(?!\ufeff)" + ",".join(pieces)).fullmatch
+        self._lane_checks = tuple((group_of[i] - 1, lane.check)
+                                  for i, lane in enumerate(lanes) if lane.check)
+        # Right to left, so that a fix changing a length leaves the spans to fix valid.
+        self._lane_canonical = tuple(sorted(((group_of[i], lane.canonical)
+                                             for i, lane in enumerate(lanes) if lane.canonical),
+                                            reverse=True))
+        self._lane_copies = tuple((group_of[i] - 1, lane.copy)
+                                  for i, lane in enumerate(lanes) if lane.copy)
         at = {c.attr: i for i, c in enumerate(columns) if c.attr}
-        self._lane_gateway = at[gateway_field]
-        self._lane_time = [i for i, _ in self._lane_checks].index(at[time_field])
-        self._lane_copy_fields = _items([at[a] for a in self.copy_columns])
+        self._lane_gateway = group_of[at[gateway_field]] - 1
+        self._lane_time = [i for i, lane in enumerate(lanes) if lane.check].index(at[time_field])
+        self._lane_copy_fields = _items([g - 1 for g in sorted(group_of.values())
+                                         if g != group_of[at[gateway_field]]])
 
     def lane_row(self, line: str) -> Row | None:
         """Tier 1: the Row of a line already in canonical spelling, else None."""
@@ -262,25 +289,27 @@ class RowPlan:
             return None
         cols = list(match.groups())
         try:
-            values = [check(cols[i]) for i, check in self._lane_checks]
+            values = [check(cols[k]) for k, check in self._lane_checks]
         except ParseError:
             return None  # e.g. 2024/02/30: tier 3 says why
         canonical = line
-        fixed = [(i, fix(cols[i])) for i, fix in self._lane_canonical]
-        if any(cols[i] != text for i, text in fixed):
-            spelled = cols.copy()
-            for i, text in fixed:
-                spelled[i] = text
-            canonical = ",".join(spelled)
+        for group, fix in self._lane_canonical:
+            text = cols[group - 1]
+            fixed = fix(text)
+            if fixed != text:
+                start, end = match.span(group)
+                canonical = canonical[:start] + fixed + canonical[end:]
         try:
             digest = blake2b((self.prefix + canonical).encode(), digest_size=16).digest()
         except UnicodeEncodeError:
             return None  # a lone surrogate: tier 3 names the line as not valid text
         gateway_id = cols[self._lane_gateway]
-        for i, copy in self._lane_copies:
-            cols[i] = copy(cols[i])
+        for k, copy in self._lane_copies:
+            cols[k] = copy(cols[k])
+        # No column on the lane holds a comma: the only commas left separate
+        # the columns of a shared group.
         return Row(gateway_id, values[self._lane_time], digest,
-                   "\t".join(self._lane_copy_fields(cols)))
+                   "\t".join(self._lane_copy_fields(cols)).replace(",", "\t"))
 
     def row(self, line: str) -> Row:
         """The Row of one CSV line, or ParseError exactly as `Layout.parse` raises it."""
