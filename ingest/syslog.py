@@ -31,15 +31,18 @@ _IPV6ISH = re.compile(r"[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")
 
 # The fast lane (`quick_envelope`, issue 9): one match for the messages
 # gateways really send. Each pattern accepts only text that the reference
-# grammar above reads the same way, so it may decline but never disagree:
-# possessive and atomic parts stop backtracking into a reading `re.split`,
-# `_BSD_TIMESTAMP` or `_TAG` would not choose. RFC 5424: VERSION 1, then the
-# five header fields (any non-space runs, as `re.split(" +")` sees them).
-_QUICK_5424 = re.compile(r"<([0-9]{1,3})>1 ++([^ ]++) ++[^ ]++ ++([^ ]++) ++[^ ]++ ++([^ ]++) *+")
-# RFC 3164: optional timestamp (taken exactly when `_parse_3164` takes it),
-# optional HOSTNAME (one that cannot look like a TAG), then a TAG with its colon.
+# grammar above reads the same way, so it may decline but never disagree.
+# PRI 0-191 (leading zeros allowed, as `_PRI` and the range check read it).
+_QUICK_PRI = r"<(?:[0-9]{1,2}|0[0-9]{2}|1[0-8][0-9]|19[01])>"
+# RFC 5424: VERSION 1 and the five header fields one space apart (what
+# `re.split(" +")` reads the same; more spaces are left to it), then a nil
+# STRUCTURED-DATA (group 4) or whatever `_skip_structured_data` accepts.
+_QUICK_5424 = re.compile(rf"{_QUICK_PRI}1 ([^ ]+) [^ ]+ ([^ ]+) [^ ]+ ([^ ]+) (-)?")
+# RFC 3164: optional timestamp (atomic: taken exactly when `_parse_3164`
+# takes it), optional HOSTNAME (one that cannot look like a TAG), then a TAG
+# with its colon; possessive parts stop backtracking into other readings.
 _QUICK_3164 = re.compile(
-    rf"<([0-9]{{1,3}})>(?!{_VERSION.pattern}) *+"
+    rf"{_QUICK_PRI}(?!{_VERSION.pattern}) *+"
     rf"(?>{_BSD_TIMESTAMP.pattern}|(?P<iso>{_ISO_TIMESTAMP.pattern})|)"
     r"(?:[^\s\[\]:]++ )?(?P<tag>[^\s\[\]:]{1,128})(?:\[[^\]\s]*\])?:"
 )
@@ -97,8 +100,9 @@ def quick_envelope(text: str) -> tuple[str, str] | None:
 
 
 def _quick_5424(m: re.Match, text: str) -> tuple[str, str] | None:
-    pri, ts, app, msgid = m.groups()
-    if int(pri) > 191 or (ts != "-" and not _valid_timestamp(ts)):
+    ts, app, msgid, nil_sd = m.groups()
+    # The set is looked at here first: this is once per message at line rate.
+    if ts != "-" and ts not in _VALID_TIMESTAMPS and not _valid_timestamp(ts):
         return None
     app = app.lower()
     log_type = _APP_TYPES.get(app)
@@ -106,16 +110,17 @@ def _quick_5424(m: re.Match, text: str) -> tuple[str, str] | None:
         log_type = msgid.lower()
     if log_type is None:
         return None
+    if nil_sd:
+        return log_type, _clean_msg(text[m.end() :])
     try:
-        msg = _skip_structured_data(text[m.end() :])
+        return log_type, _clean_msg(_skip_structured_data(text[m.end() :]))
     except EnvelopeError:
         return None
-    return log_type, _clean_msg(msg)
 
 
 def _quick_3164(m: re.Match, text: str) -> tuple[str, str] | None:
     iso, log_type = m["iso"], _APP_TYPES.get(m["tag"].lower())
-    if int(m[1]) > 191 or log_type is None or (iso and not _valid_timestamp(iso.rstrip(" "))):
+    if log_type is None or (iso and not _valid_timestamp(iso.rstrip(" "))):
         return None
     return log_type, _clean_msg(text[m.end() :])
 
