@@ -79,7 +79,7 @@ class Batcher:
         reading the rest, and the counters move once per read, before any of
         its batches is dispatched."""
         items: list[Item] = []
-        oversize = errors = 0
+        size = oversize = errors = 0
         for frame in frames:
             item = quick_item(frame, peer, transport, received_at)
             if item is None:
@@ -90,8 +90,16 @@ class Batcher:
                 elif item.error is not None:
                     errors += 1
             items.append(item)
+            size += len(frame.data)
         self._count(len(items), oversize, errors)
-        self._queue(items, frames)
+        if len(self._items) + len(items) < self.batch_size and \
+                self._bytes + size < BATCH_BYTES:
+            # Most reads fill no batch: then no item needs a check of its own.
+            self._items += items
+            self._bytes += size
+            self._arm_timer()
+        else:
+            self._queue(items, frames)
 
     def _count(self, received: int, oversize: int, errors: int) -> None:
         self.counters.inc("received", received)
@@ -108,7 +116,11 @@ class Batcher:
             if len(queued) >= self.batch_size or self._bytes >= BATCH_BYTES:
                 self.flush()
                 queued = self._items
-        if queued and self._timer is None:
+        self._arm_timer()
+
+    def _arm_timer(self) -> None:
+        """A batch still filling is sent `batch_seconds` after its first item."""
+        if self._items and self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self.batch_seconds, self.flush)
 
     def flush(self) -> None:
