@@ -221,9 +221,9 @@ class SyslogTCP(asyncio.Protocol):
             self._arm_idle_timer(limit - idle)
 
     def _add(self, frames: list[Frame]) -> None:
-        now = time.time()
-        for frame in frames:
-            self.batcher.add(frame, peer=self.peer, transport=self.name, received_at=now)
+        if frames:
+            self.batcher.add_many(frames, peer=self.peer, transport=self.name,
+                                  received_at=time.time())
 
 
 class Collector:

@@ -6,7 +6,7 @@ out, so every framing rule is testable without sockets.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DEFAULT_MAX_SIZE = 65536
 # An oversize message is still kept for the quarantine (SPEC §2): verbatim up
@@ -18,13 +18,16 @@ _OCTET_COUNT = re.compile(rb"([1-9]\d{0,9}) ")
 _DIGITS = re.compile(rb"\d{1,10}")
 _TERMINATOR = re.compile(rb"[\n\x00]")
 _SEPARATORS = b"\r\n\x00"
+_new = tuple.__new__  # what Frame._make does, at half the cost of Frame(...)
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(NamedTuple):
     """One message's bytes. `oversize`: over the size limit (then `data` holds
     up to KEEP_MAX bytes of it and `length` its full length); `incomplete`:
-    the connection closed before the octet count was satisfied."""
+    the connection closed before the octet count was satisfied.
+
+    A NamedTuple rather than a frozen dataclass: one is built per message, at
+    half the cost (issue 9)."""
 
     data: bytes
     oversize: bool = False
@@ -135,6 +138,8 @@ class TcpFramer:
         if not buf:
             return False
         if buf[0:1].isdigit() and self._scanned == 0:
+            if self._take_counted_run(frames):
+                return True
             if m := _OCTET_COUNT.match(buf):
                 self._count = int(m.group(1))
                 del buf[: m.end()]
@@ -142,6 +147,35 @@ class TcpFramer:
             if _DIGITS.fullmatch(buf) and len(buf) <= 10:
                 return False  # maybe the length prefix of a frame still arriving
         return self._take_line(frames)
+
+    def _take_counted_run(self, frames: list[Frame]) -> bool:
+        """Whole octet-counted frames back to back, the usual TCP stream: found
+        in one pass, copied out of the buffer once and cut from it once
+        (issue 9), by the rules of `_step` and `_take_counted`. False when
+        there was none; what is left (a partial or oversize frame, a line) is
+        for them."""
+        buf, max_size = self._buf, self.max_size
+        spans: list[tuple[int, int]] = []
+        end, size = 0, len(buf)
+        while m := _OCTET_COUNT.match(buf, end):
+            start, end = m.end(), m.end() + int(m[1])
+            if end - start > max_size or end > size:
+                end = m.start()
+                break
+            spans.append((start, end))
+            while end < size and buf[end] in _SEPARATORS:
+                end += 1
+        if not spans:
+            return False
+        data = bytes(buf[:end])  # then each frame is one slice of bytes, not two copies
+        del buf[:end]
+        for start, stop in spans:
+            # rsyslog's RSYSLOG_SyslogProtocol23Format adds an LF in the count.
+            if data[stop - 1] == 10:
+                stop -= 1
+            if stop > start:
+                frames.append(_new(Frame, (data[start:stop], False, False, None)))
+        return True
 
     def _take_counted(self, frames: list[Frame]) -> bool:
         buf, count = self._buf, self._count
