@@ -122,6 +122,21 @@ def machine_busy_seconds() -> float:
     return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_seconds() -> float:
+    """User + system CPU of every PostgreSQL process now running (the
+    workers' backends live as long as the workers: they keep their connection)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if stat[stat.find("(") + 1:stat.rfind(")")] == "postgres":
+            fields = stat.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU a process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -243,7 +258,7 @@ def main() -> None:
         procs = [collector, *workers]
         prefilled = count(url, "ingest_authlog")
         cpu0 = [cpu_seconds(p.pid) for p in procs]
-        busy0 = machine_busy_seconds()
+        busy0, postgres0, own0 = machine_busy_seconds(), postgres_seconds(), time.process_time()
         started = time.monotonic()
         for s, chunk in zip(socks, chunks, strict=True):
             s.sendall(chunk)
@@ -255,14 +270,18 @@ def main() -> None:
         e2e = got / (done - started)
         cpu = [cpu_seconds(p.pid) - c for p, c in zip(procs, cpu0, strict=True)]
         busy = machine_busy_seconds() - busy0
+        postgres = postgres_seconds() - postgres0
+        own = time.process_time() - own0  # sending, then counting rows
         copy_rate = raw_copy_rate(url, lines)
         text_rate = text_copy_rate(url, lines)
         print(f"TCP end to end: {got}/{args.messages} auth messages in {done - started:.2f} s "
               f"(socket send took {sent - started:.2f} s, {args.workers} workers, "
               f"{args.connections} connections)")
         print(f"CPU per message: collector {1e6 * cpu[0] / got:.1f} µs, workers "
-              f"{1e6 * sum(cpu[1:]) / got:.1f} µs, the rest of the machine (PostgreSQL, Redis, "
-              f"the bench's sender) {1e6 * (busy - sum(cpu)) / got:.1f} µs")
+              f"{1e6 * sum(cpu[1:]) / got:.1f} µs, PostgreSQL {1e6 * postgres / got:.1f} µs, "
+              f"this bench (sender, row counts) {1e6 * own / got:.1f} µs, the rest of the "
+              f"machine (Redis, kernel, other processes) "
+              f"{1e6 * (busy - sum(cpu) - postgres - own) / got:.1f} µs")
         print(f"{'':40} {'rows/s':>12} {'ratio':>7}")
         print(f"{'end to end (collector+workers+PG)':40} {e2e:>12,.0f} {1:>7.3f}")
         print(f"{'plain COPY, lines into a text table':40} {text_rate:>12,.0f} "

@@ -52,9 +52,12 @@ def main() -> None:
     import django
 
     django.setup()
+    from ingest.items import Item
     from ingest.partitions import ensure_partitions
+    from ingest.payload import batch_size, pack_batch
     from ingest.services import store_batch
     from portal.periods import Month
+    from syslogcloud.heap import settle_heap
 
     # The records' month gets its partition, as the scheduler would have
     # made it ahead (PostgreSQL; without it they would land in DEFAULT).
@@ -66,9 +69,12 @@ def main() -> None:
     spec.loader.exec_module(bench_ingest)
     lines = bench_ingest.auth_lines(args.messages)
     now = time.time()
-    batches = [[["auth", ln, "127.0.0.1", "tcp", now, None] for ln in lines[i:i + args.batch]]
+    # Packed as the collector packs them (ingest.payload), one socket read each.
+    batches = [pack_batch([Item("auth", ln, "127.0.0.1", "tcp", now)
+                           for ln in lines[i:i + args.batch]])
                for i in range(0, len(lines), args.batch)]
     store_batch(items=batches[0])  # gateways created, connection and caches warm
+    settle_heap()  # as a worker does once started (syslogcloud.heap)
     if args.prefill:
         prefill(args.prefill, args.prefill_month)
     if args.without:
@@ -80,7 +86,7 @@ def main() -> None:
         stored += store_batch(items=batch).stored["auth"]
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     backend = backend_cpu() - backend0
-    n = sum(len(b) for b in batches[1:])
+    n = sum(batch_size(b) for b in batches[1:])
     print(f"store_batch, {n} auth records in batches of {args.batch}: {stored} stored")
     print(f"{'wall':>24} {1e6 * wall / n:6.1f} µs/record  ({n / wall:,.0f} records/s)")
     print(f"{'worker process CPU':>24} {1e6 * cpu / n:6.1f} µs/record")
