@@ -117,8 +117,11 @@ class TcpFramer:
         if self._discard_line:
             m = _TERMINATOR.search(buf)
             if m is None:
-                self._held_length += len(buf)
-                buf.clear()
+                # A CR at the end of a read may be the first half of CRLF,
+                # which the length must not count: judged with the next read.
+                counted = len(buf) - (1 if buf.endswith(b"\r") else 0)
+                self._held_length += counted
+                del buf[:counted]
                 return False
             tail = bytes(buf[: m.start()])
             self._held_length += len(tail) - (1 if tail.endswith(b"\r") else 0)

@@ -191,10 +191,8 @@ def tcp_streams(draw: st.DrawFn) -> bytes:
             parts.append(b"%d %s" % (len(body), body) if body else b"")
         elif kind == "line":
             line = body.replace(b"\n", b"").replace(b"\x00", b"")
-            # Not CRLF after a line over `keep`: when a read ends between its
-            # CR and LF, the cut frame's recorded length counts the CR (known).
-            ends = [b"\n", b"\x00"] if len(line) > 2 * MAX else [b"\n", b"\r\n", b"\x00"]
-            parts.append(line + draw(st.sampled_from(ends)))
+            # CRLF too after a line over `keep`: a read may end between them.
+            parts.append(line + draw(st.sampled_from([b"\n", b"\r\n", b"\x00"])))
         else:
             parts.append(draw(st.sampled_from([b"\r\n", b"\x00", b"\n\n"])))
     return b"".join(parts)
@@ -208,3 +206,11 @@ def test_it_frames_any_stream_the_same_in_any_pieces(wire: bytes, piece: int) ->
     whole = feed_in_pieces(wire, len(wire) or 1, max_size=MAX, keep=2 * MAX)
     assert feed_in_pieces(wire, 1, max_size=MAX, keep=2 * MAX) == whole
     assert feed_in_pieces(wire, piece, max_size=MAX, keep=2 * MAX) == whole
+
+
+def test_a_cut_lines_length_leaves_out_its_crlf_when_a_read_ends_between_them() -> None:
+    line = b"<13>x: " + b"z" * 300
+    framer = TcpFramer(max_size=MAX, keep=2 * MAX)
+    assert framer.feed(line + b"\r") == []
+    [frame] = framer.feed(b"\n<13>x: next\n")[:1]
+    assert frame.oversize and frame.cut and frame.length == len(line)
