@@ -26,6 +26,6 @@ def test_a_worker_settles_its_heap_when_it_starts(signal):
     out = subprocess.run([sys.executable, "-c", CHILD, signal], capture_output=True, text=True,
                          check=True, timeout=60).stdout.split()
     threshold_before, frozen_before, threshold, frozen = map(int, out)
-    assert (threshold_before, frozen_before) == (700, 0)  # CPython's defaults
+    assert threshold_before != YOUNG_THRESHOLD and frozen_before == 0  # CPython's defaults
     assert threshold == YOUNG_THRESHOLD
     assert frozen > 10_000  # Django, Celery and the format tables
