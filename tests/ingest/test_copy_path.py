@@ -42,3 +42,15 @@ def test_new_records_skip_staging_and_known_ones_fall_back_to_it(gateway_a):
     # A plain re-delivery of the whole batch adds nothing.
     assert store_batch(items=items(*first, *more)).stored["auth"] == 0
     assert AuthLog.objects.count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_touched_days_are_jst_days_on_both_sides_of_midnight(gateway_a):
+    """Records a second either side of JST midnight (15:00 UTC) touch two
+    days, whether they go straight in or through the staging fallback."""
+    before, after = (auth_line("GW-ALICE-1", f"02:00:00:00:02:{i:02x}", at)
+                     for i, at in enumerate(["2024/02/29 23:59:59", "2024/03/01 00:00:00"]))
+    store_batch(items=items(before))
+    store_batch(items=items(before, after))  # `before` again: the staging path
+    days = sorted(TouchedDay.objects.filter(source="auth").values_list("day", flat=True))
+    assert [d.isoformat() for d in days] == ["2024-02-29", "2024-03-01"]
