@@ -9,8 +9,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Account, ApiToken, Gateway, User
 from ingest.models import AuthLog, Quarantine
-
-from .test_services import AUTH
+from tests.logformats.samples import AUTH
 
 
 def run(*args) -> str:

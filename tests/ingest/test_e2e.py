@@ -24,8 +24,7 @@ from tests.conftest import (
     subprocess_env,
     wait_until,
 )
-
-from .test_services import AUTH, LINES
+from tests.logformats.samples import AUTH, LINES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -22,9 +22,9 @@ from ingest.services import dead_letter_park, dead_letters_replay, store_batch
 from ingest.spool import Spool
 from ingest.tasks import store_batch as store_batch_task
 from tests.conftest import real_servers_or_skip
+from tests.logformats.samples import AUTH, LINES
 
 from .test_collector_command import message_args
-from .test_services import AUTH, LINES
 
 
 def through_broker(payload):

@@ -22,8 +22,7 @@ from accounts.models import Gateway
 from ingest.models import LOG_MODELS, Quarantine, SessionLog, TouchedDay
 from ingest.services import store_batch
 from ingest.sqlite_insert import table_shape
-
-from .test_services import LINES
+from tests.logformats.samples import LINES
 
 on_sqlite = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("sqlite"),

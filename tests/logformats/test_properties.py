@@ -191,14 +191,21 @@ near_values = st.one_of(
 )
 
 
+def near_valid_columns(log_type: str, draw) -> list[str]:
+    """The columns of a record's line with one to three of them replaced by
+    near-valid values: lines a parser must refuse cleanly, or read right."""
+    cols = next(csv.reader([serialize(log_type, draw(RECORDS[log_type]))], strict=True))
+    for _ in range(draw(st.integers(1, 3))):
+        cols[draw(st.integers(0, len(cols) - 1))] = draw(near_values)
+    return cols
+
+
 @pytest.mark.parametrize("log_type", LOG_TYPES)
 @FAST
 @given(data=st.data())
 def test_no_near_valid_line_raises_anything_but_parse_error(log_type, data):
     draw = data.draw
-    cols = next(csv.reader([serialize(log_type, draw(RECORDS[log_type]))], strict=True))
-    for _ in range(draw(st.integers(1, 3))):
-        cols[draw(st.integers(0, len(cols) - 1))] = draw(near_values)
+    cols = near_valid_columns(log_type, draw)
     if draw(st.booleans()):
         del cols[draw(st.integers(0, len(cols) - 1))]
     line = _write_row(cols, quote_all=False) if draw(st.booleans()) else ",".join(cols)

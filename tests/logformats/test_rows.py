@@ -7,7 +7,6 @@ existed must dedupe against rows stored after it. The COPY text must decode
 (as PostgreSQL reads COPY text) to the record's own field values, and a line
 the parser refuses must be refused with the very same reason.
 """
-import csv
 from datetime import UTC, datetime
 
 import pytest
@@ -24,26 +23,15 @@ from logformats import (
     serialize,
 )
 from logformats.rows import COPY_NULL, copy_text
+from tests.logformats.samples import LINES
 from tests.logformats.test_properties import (
     FAST,
     RECORDS,
     _write_row,
-    near_values,
+    near_valid_columns,
     respelled_line,
 )
 
-LINES = {
-    "auth": ("PCGOLD001,10,,10.0.0.1,,02:00:00:00:00:0A,2024/02/01 10:00:00,2024/02/01 10:00:00,"
-             "102,,,,ja,JP,,,,,,,00,0,1,iPhone,iOS 17.5,Safari,,"),
-    "active": ("PCGOLD001,10,,10.0.0.1,,02:00:00:00:00:0A,2024/02/01 10:00:00,"
-               "2024/02/01 10:30:00,02,1800,"),
-    "control": "2024/02/01 10:05:00,0,02:00:00:00:00:0A,10.0.0.1,200,PCGOLD001",
-    "dhcp": "2024/02/01 10:05:00,DHCPACK,02:00:00:00:00:0a,10.0.0.9,PCGOLD001",
-    "session": "2024/02/01 10:05:00,PCGOLD001,42",
-    "traffic": "2024/02/01 10:05:00,PCGOLD001,1200000,300000",
-    "mail": "2024/02/01 10:05:00,0,10.0.0.1,a@example.jp,b@example.jp,250,PCGOLD001",
-    "activeuser": "2024/02/01 10:05:00,PCGOLD001,7",
-}
 _UNESCAPE = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
 
 
@@ -128,9 +116,7 @@ def _outcome(fn, log_type: str, line: str):
 @given(data=st.data())
 def test_a_refused_line_is_refused_with_the_parsers_reason(log_type, data):
     draw = data.draw
-    cols = next(csv.reader([serialize(log_type, draw(RECORDS[log_type]))], strict=True))
-    for _ in range(draw(st.integers(1, 3))):
-        cols[draw(st.integers(0, len(cols) - 1))] = draw(near_values)
+    cols = near_valid_columns(log_type, draw)
     line = _write_row(cols, quote_all=False) if draw(st.booleans()) else ",".join(cols)
     reason = _outcome(parse, log_type, line)
     assert _outcome(parse_row, log_type, line) == reason
@@ -249,10 +235,8 @@ def test_a_line_the_lane_cannot_vouch_for_is_judged_by_the_parser(log_type, line
 @given(data=st.data())
 def test_whatever_the_lane_takes_it_reads_like_the_parser(log_type, data):
     record = data.draw(RECORDS[log_type])
-    lines = [serialize(log_type, record), respelled_line(log_type, record, data.draw)]
-    cols = lines[0].split(",")
-    cols[data.draw(st.integers(0, len(cols) - 1))] = data.draw(near_values)
-    lines.append(",".join(cols))
+    lines = [serialize(log_type, record), respelled_line(log_type, record, data.draw),
+             ",".join(near_valid_columns(log_type, data.draw))]
     for line in lines:
         row = FORMATS[log_type].rows.lane_row(line)
         if row is not None:

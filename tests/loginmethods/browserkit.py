@@ -4,10 +4,48 @@ passkeys across navigations, and optionally a device certificate (PKCS#12)
 presented to the TLS proxy. `forget()` signs out but keeps the browser
 cookie, so an approved browser stays approved."""
 import os
+import re
+from typing import NamedTuple
+
+from django.core.management import call_command
 
 from tests.conftest import PASSWORD
+from tests.loginmethods.conftest import api_rows
 
 SHOTS = os.environ.get("SCREENSHOT_DIR", "")
+HOME = re.compile(r":\d+/$")  # the home page, not /login/
+DETAIL = re.compile(r"^(?P<text>.+)\[(?P<ip>[0-9a-f.:]+) (?P<os>[^\]]+)\]$")
+
+
+class LoginRow(NamedTuple):
+    """The newest login history row as the API serves it: its result and
+    the detail's text and OS (the detail ends "[ip os]")."""
+
+    result: str
+    text: str
+    os: str
+
+
+def last_login(reader) -> LoginRow:
+    row = api_rows(reader)[0]
+    match = DETAIL.match(row["detail"])
+    assert match, row
+    return LoginRow(row["result"], match["text"], match["os"])
+
+
+def logins_per_fido_mode(tab, reader, account_id: str, expected: dict[str, str]) -> None:
+    """For each --fido mode in turn: set it, sign in the way it asks, and
+    read the detail text the login history records."""
+    for mode, text in expected.items():
+        call_command("set_login_policy", account_id, "--fido", mode)
+        tab.forget()
+        if mode == "second_factor":
+            tab.password_login()
+            tab.page.click("button:has-text('パスキーで確認')")
+        else:
+            tab.passkey_login()
+        tab.page.wait_for_url(HOME)
+        assert last_login(reader).text == text, mode
 
 
 class Tab:
@@ -48,6 +86,12 @@ class Tab:
         self.page.fill("input[name=username]", user)
         self.page.fill("input[name=password]", PASSWORD)
         self.page.click("form.login button[type=submit]")
+
+    def register_passkey(self, name):
+        self.goto("/me/passkeys/")
+        self.page.fill("#passkey-name", name)
+        self.page.click("button:has-text('パスキーを登録')")
+        self.page.wait_for_selector(f"#passkeys input[value='{name}']")
 
     def passkey_login(self):
         self.goto("/login/")

@@ -14,6 +14,17 @@ def api_rows(client, kind: str = "login") -> list[dict]:
     return response.json()["rows"]
 
 
+@pytest.fixture(scope="module")
+def proxy(live_server, tmp_path_factory):
+    """nginx on loopback in front of the live server, TLS with optional
+    client certificates (tests/loginmethods/tlsproxy.py); its https URL."""
+    from tests.loginmethods.tlsproxy import nginx_proxy
+
+    port = int(live_server.url.rsplit(":", 1)[1])
+    with nginx_proxy(tmp_path_factory.mktemp("nginx"), port) as url:
+        yield url
+
+
 @pytest.fixture
 def alice_reader(alice):
     """A separate client signed in as account A's admin (alice), for reading

@@ -4,41 +4,23 @@ PKCS#12 the admin downloaded from /manage/devices/ (client_certificates).
 Patterns 5 and 28, and with a CDP virtual authenticator 12-14 and 18-20,
 read back through /api/v1/history/login."""
 import os
-import re
 
 import pytest
 from django.core.management import call_command
 
 from loginmethods.models import Browser, DeviceCertificate
-from tests.loginmethods.browserkit import Tab
+from tests.loginmethods.browserkit import HOME, Tab, last_login, logins_per_fido_mode
 from tests.loginmethods.conftest import api_rows
 from tests.loginmethods.devicekit import install
-from tests.loginmethods.tlsproxy import nginx_proxy
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-HOME = re.compile(r":\d+/$")
-DETAIL = re.compile(r"^(?P<text>.+)\[(?P<ip>[0-9a-f.:]+) (?P<os>[^\]]+)\]$")
-
-
-@pytest.fixture(scope="module")
-def proxy(live_server, tmp_path_factory):
-    port = int(live_server.url.rsplit(":", 1)[1])
-    with nginx_proxy(tmp_path_factory.mktemp("nginx"), port) as url:
-        yield url
 
 
 @pytest.fixture
 def site(proxy, settings):
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # BEHIND_TLS_PROXY=1
     return proxy
-
-
-def last_login(reader):
-    row = api_rows(reader)[0]
-    match = DETAIL.match(row["detail"])
-    assert match, row
-    return row["result"], match["text"]
 
 
 def test_admin_issues_a_certificate_in_the_browser_and_the_device_signs_in(
@@ -77,14 +59,15 @@ def test_admin_issues_a_certificate_in_the_browser_and_the_device_signs_in(
                  console_errors=False)
     device.password_login()
     device.page.wait_for_url(HOME)
-    assert last_login(alice_reader) == ("ログイン成功", "ID/パスワード+デバイス認証による認証成功")
+    assert last_login(alice_reader)[:2] == ("ログイン成功",
+                                            "ID/パスワード+デバイス認証による認証成功")
     row.refresh_from_db()
     assert row.last_used_at is not None
 
     bare = Tab(browser, site, width=390, passkeys=False, console_errors=False)
     bare.password_login()
     bare.page.wait_for_selector("text=デバイス証明書")
-    assert last_login(alice_reader) == ("ログインNG", "デバイス認証失敗")
+    assert last_login(alice_reader)[:2] == ("ログインNG", "デバイス認証失敗")
     assert bare.fits()
     bare.shot("login-device-refused-390")
     assert not (admin.errors or device.errors or bare.errors)
@@ -98,24 +81,12 @@ def test_passkeys_with_a_device_certificate(site, browser, account_a, bob, alice
             console_errors=False)
     s.password_login()
     s.page.wait_for_url(HOME)
-    s.goto("/me/passkeys/")
-    s.page.fill("#passkey-name", "key")
-    s.page.click("button:has-text('パスキーを登録')")
-    s.page.wait_for_selector("#passkeys input[value='key']")
-
-    call_command("set_login_policy", "A00700001", "--fido", "second_factor")
-    s.forget()
-    s.password_login()
-    s.page.click("button:has-text('パスキーで確認')")
-    s.page.wait_for_url(HOME)
-    assert last_login(alice_reader)[1] == "ID/パスワード+FIDO+デバイス認証による認証成功"
-    for mode, text in (("either", "ID/パスワード or FIDO+デバイス認証による認証成功"),
-                       ("only", "FIDO+デバイス認証による認証成功")):
-        call_command("set_login_policy", "A00700001", "--fido", mode)
-        s.forget()
-        s.passkey_login()
-        s.page.wait_for_url(HOME)
-        assert last_login(alice_reader)[1] == text
+    s.register_passkey("key")
+    logins_per_fido_mode(s, alice_reader, "A00700001", {
+        "second_factor": "ID/パスワード+FIDO+デバイス認証による認証成功",
+        "either": "ID/パスワード or FIDO+デバイス認証による認証成功",
+        "only": "FIDO+デバイス認証による認証成功",
+    })
 
     call_command("set_login_policy", "A00700001", "--browser-restriction", "on")
     s.forget()
@@ -124,20 +95,11 @@ def test_passkeys_with_a_device_certificate(site, browser, account_a, bob, alice
     assert "申請" in s.page.inner_text("[data-passkey-error]")
     alice_reader.post("/manage/browsers/", {"pk": Browser.objects.get(user=bob).pk,
                                             "action": "approve"})
-    for mode, text in (("only", "FIDO+ブラウザ制限+デバイス認証による認証成功"),
-                       ("either", "ID/パスワード or FIDO+ブラウザ制限+デバイス認証による認証成功")):
-        call_command("set_login_policy", "A00700001", "--fido", mode)
-        s.forget()
-        s.passkey_login()
-        s.page.wait_for_url(HOME)
-        assert last_login(alice_reader)[1] == text
-    call_command("set_login_policy", "A00700001", "--fido", "second_factor")
-    s.forget()
-    s.password_login()
-    s.page.click("button:has-text('パスキーで確認')")
-    s.page.wait_for_url(HOME)
-    assert last_login(alice_reader)[1] == (
-        "ID/パスワード+FIDO+ブラウザ制限+デバイス認証による認証成功")
+    logins_per_fido_mode(s, alice_reader, "A00700001", {
+        "only": "FIDO+ブラウザ制限+デバイス認証による認証成功",
+        "either": "ID/パスワード or FIDO+ブラウザ制限+デバイス認証による認証成功",
+        "second_factor": "ID/パスワード+FIDO+ブラウザ制限+デバイス認証による認証成功",
+    })
     # The same passkey in a browser without the certificate: refused (28).
     # Last: its use raises the signature counter past the first browser's copy.
     call_command("set_login_policy", "A00700001", "--fido", "only")
@@ -149,5 +111,5 @@ def test_passkeys_with_a_device_certificate(site, browser, account_a, bob, alice
     bare.passkey_login()
     bare.page.wait_for_selector("[data-passkey-error]:not([hidden])")
     assert "デバイス証明書" in bare.page.inner_text("[data-passkey-error]")
-    assert last_login(alice_reader) == ("ログインNG", "デバイス認証失敗")
+    assert last_login(alice_reader)[:2] == ("ログインNG", "デバイス認証失敗")
     assert not (s.errors or bare.errors)

@@ -14,17 +14,9 @@ from loginmethods.models import Browser, DeviceCertificate
 from tests.conftest import PASSWORD
 from tests.loginmethods.conftest import api_rows
 from tests.loginmethods.devicekit import install
-from tests.loginmethods.tlsproxy import nginx_proxy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
-
-
-@pytest.fixture(scope="module")
-def proxy(live_server, tmp_path_factory):
-    port = int(live_server.url.rsplit(":", 1)[1])
-    with nginx_proxy(tmp_path_factory.mktemp("nginx"), port) as url:
-        yield url
 
 
 @pytest.fixture

@@ -4,20 +4,17 @@ verification): registration, passkey-only sign-in, passkey as the second
 factor, a failed assertion, and application -> approval -> login. Every
 pattern is read back through /api/v1/history/login."""
 import os
-import re
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
 from loginmethods.models import Browser
-from tests.loginmethods.browserkit import Tab
+from tests.loginmethods.browserkit import HOME, Tab, last_login, logins_per_fido_mode
 from tests.loginmethods.conftest import api_rows
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-HOME = re.compile(r":\d+/$")  # the home page, not /login/
-DETAIL = re.compile(r"^(?P<text>.+)\[(?P<ip>[0-9a-f.:]+) (?P<os>[^\]]+)\]$")
 
 
 
@@ -34,27 +31,13 @@ def reader(alice):
     return c
 
 
-def last_login(reader):
-    row = api_rows(reader)[0]
-    match = DETAIL.match(row["detail"])
-    assert match, row
-    return row["result"], match["text"], match["os"]
-
-
-def register_passkey(s, name):
-    s.goto("/me/passkeys/")
-    s.page.fill("#passkey-name", name)
-    s.page.click("button:has-text('パスキーを登録')")
-    s.page.wait_for_selector(f"#passkeys input[value='{name}']")
-
-
 @pytest.mark.parametrize("width", [390, 1440])
 def test_register_rename_sign_in_with_a_passkey_alone_then_delete_and_fail(
         live_server, site, browser, bob, alice, reader, width):
     s = Tab(browser, site, width=width)
     s.password_login()
     s.page.wait_for_url(HOME)
-    register_passkey(s, "ノートPC")
+    s.register_passkey("ノートPC")
     assert len(s.credentials()) == 1 and s.credentials()[0]["isResidentCredential"]
     assert "端末内蔵" in s.page.inner_text("#passkeys")
     s.shot(f"passkeys-{width}")
@@ -97,7 +80,7 @@ def test_passkey_as_second_factor_and_either(live_server, site, browser, bob, re
     s = Tab(browser, site)
     s.password_login()
     s.page.wait_for_url(HOME)
-    register_passkey(s, "key")
+    s.register_passkey("key")
     call_command("set_login_policy", "A00700001", "--fido", "second_factor")
     s.forget()
     s.passkey_login()  # a passkey alone is not enough with FIDO as the second factor
@@ -112,11 +95,11 @@ def test_passkey_as_second_factor_and_either(live_server, site, browser, bob, re
     s.forget()
     s.password_login()
     s.page.wait_for_url(HOME)
-    assert last_login(reader)[1] == "ID/パスワード or FIDOによる認証成功"
+    assert last_login(reader).text == "ID/パスワード or FIDOによる認証成功"
     s.forget()
     s.passkey_login()
     s.page.wait_for_url(HOME)
-    assert last_login(reader)[1] == "ID/パスワード or FIDOによる認証成功"
+    assert last_login(reader).text == "ID/パスワード or FIDOによる認証成功"
 
     from accounts.services import user_status_set
 
@@ -136,7 +119,7 @@ def test_browser_application_approval_then_login_with_fido(
     s = Tab(browser, site, width=width)
     s.password_login()
     s.page.wait_for_url(HOME)
-    register_passkey(s, "key")
+    s.register_passkey("key")
     admin = Tab(browser, site, width=width)
     admin.password_login("alice")  # signed in before the restriction starts
     admin.page.wait_for_url(HOME)
@@ -159,18 +142,11 @@ def test_browser_application_approval_then_login_with_fido(
         "ブラウザ制限の申請を承認しました。[申請者:bob]")
     admin.close()
 
-    s.forget()
-    s.password_login()
-    s.page.click("button:has-text('パスキーで確認')")
-    s.page.wait_for_url(HOME)
-    assert last_login(reader)[1] == "ID/パスワード+FIDO+ブラウザ制限による認証成功"
-    for mode, text in (("either", "ID/パスワード or FIDO+ブラウザ制限による認証成功"),
-                       ("only", "FIDO+ブラウザ制限による認証成功")):
-        call_command("set_login_policy", "A00700001", "--fido", mode)
-        s.forget()
-        s.passkey_login()
-        s.page.wait_for_url(HOME)
-        assert last_login(reader)[1] == text
+    logins_per_fido_mode(s, reader, "A00700001", {
+        "second_factor": "ID/パスワード+FIDO+ブラウザ制限による認証成功",
+        "either": "ID/パスワード or FIDO+ブラウザ制限による認証成功",
+        "only": "FIDO+ブラウザ制限による認証成功",
+    })
     assert Browser.objects.get(user=bob).summary.endswith("/ Linux")
     assert not s.errors, s.errors
     s.close()
@@ -211,7 +187,7 @@ def test_the_mail_link_page_sets_password_one_time_password_and_passkey(
             "パスワード設定・FIDO認証器登録・ワンタイムパスワード設定を実施しました。")
         s.passkey_login()
         s.page.wait_for_url(HOME)
-        assert last_login(reader)[1] == "ID/パスワード or FIDOによる認証成功"
+        assert last_login(reader).text == "ID/パスワード or FIDOによる認証成功"
         assert not s.errors, s.errors
         s.close()
     finally:
@@ -222,7 +198,7 @@ def test_a_security_key_is_named_so_in_the_history(live_server, site, browser, b
     s = Tab(browser, site, transport="usb")  # a roaming authenticator: cross-platform
     s.password_login()
     s.page.wait_for_url(HOME)
-    register_passkey(s, "USBキー")
+    s.register_passkey("USBキー")
     assert "セキュリティキー" in s.page.inner_text("#passkeys")
     assert api_rows(reader, "operation")[0]["detail"] == "認証器(セキュリティキー)を登録しました。"
     s.page.click("#passkeys form:has(input[value=delete]) button")
