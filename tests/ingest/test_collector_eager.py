@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import time
 
@@ -10,6 +11,7 @@ import pytest
 from ingest.collector import Batcher, Collector
 from ingest.management.commands.collector import store_in_process
 from ingest.models import Quarantine, SessionLog
+from tests.conftest import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,25 +60,29 @@ def _received(port: int) -> int:
                 if line.startswith("syslogcloud_collector_received_total "))
 
 
-def test_embedded_mode_keeps_its_backlog_on_disk_through_kill_9(tmp_path) -> None:
-    """Row 8: a fast sender, then `kill -9` at once: at most the batch being
-    filled is lost; the rest waits in the spool and is stored after a restart."""
-    import signal
-
-    from tests.conftest import wait_until
-
-    total = 40_000  # distinct minutes of February: session records are one per minute
-    proc, ports = _embedded_collector(tmp_path, "first.log")
+def sessions_sent_then_kill_9(proc, ports: dict[str, int], gateway: str, total: int,
+                              timeout: float) -> None:
+    """`total` session records (one per minute of February) over one TCP
+    connection; once the collector's counter says it has read them all, it
+    gets SIGKILL."""
     try:
         with socket.create_connection(("127.0.0.1", ports["tcp"])) as sock:
             sock.sendall(b"".join(
-                b"<14>popchat-session: 2024/02/%02d %02d:%02d:00,GW-EMB,%d\n"
-                % (1 + n // 1440 % 28, n // 60 % 24, n % 60, n) for n in range(total)))
-        # Everything has reached the collector when its counter says so; then it dies.
-        wait_until(lambda: _received(ports["metrics"]) == total, timeout=60, interval=0.01,
-                   message=proc.output()[-2000:])
+                b"<14>popchat-session: 2024/02/%02d %02d:%02d:00,%s,%d\n"
+                % (1 + n // 1440 % 28, n // 60 % 24, n % 60, gateway.encode(), n)
+                for n in range(total)))
+        wait_until(lambda: _received(ports["metrics"]) == total, timeout=timeout,
+                   interval=0.01, message=proc.output()[-2000:])
     finally:
         proc.stop(signal.SIGKILL)
+
+
+def test_embedded_mode_keeps_its_backlog_on_disk_through_kill_9(tmp_path) -> None:
+    """Row 8: a fast sender, then `kill -9` at once: at most the batch being
+    filled is lost; the rest waits in the spool and is stored after a restart."""
+    total = 40_000  # distinct minutes of February: session records are one per minute
+    proc, ports = _embedded_collector(tmp_path, "first.log")
+    sessions_sent_then_kill_9(proc, ports, "GW-EMB", total, timeout=60)
     stored_before_kill = SessionLog.objects.count()
     assert stored_before_kill < total, "the store kept up: nothing was at risk"
 

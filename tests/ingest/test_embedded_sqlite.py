@@ -9,8 +9,6 @@ whatever DATABASE_URL the suite has.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +16,7 @@ from pathlib import Path
 
 from tests.conftest import REPO, Process, wait_until
 
-from .test_collector_eager import _embedded_collector, _received
+from .test_collector_eager import _embedded_collector, sessions_sent_then_kill_9
 
 TOTAL = 60_000  # distinct minutes of February: session records are one per minute
 
@@ -44,15 +42,7 @@ def test_kill_9_of_the_embedded_default_costs_nothing_already_read(tmp_path: Pat
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO,
                    env=_env(tmp_path), check=True, timeout=300)
     proc, ports = _collector(tmp_path, "first.log")
-    try:
-        with socket.create_connection(("127.0.0.1", ports["tcp"])) as sock:
-            sock.sendall(b"".join(
-                b"<14>popchat-session: 2024/02/%02d %02d:%02d:00,GW-EMB-SQLITE,%d\n"
-                % (1 + n // 1440 % 28, n // 60 % 24, n % 60, n) for n in range(TOTAL)))
-        wait_until(lambda: _received(ports["metrics"]) == TOTAL, timeout=120, interval=0.01,
-                   message=proc.output()[-2000:])
-    finally:
-        proc.stop(signal.SIGKILL)
+    sessions_sent_then_kill_9(proc, ports, "GW-EMB-SQLITE", TOTAL, timeout=120)
     before = _stored(tmp_path)
     assert before < TOTAL, "the store kept up: nothing was at risk"
     # At most the batch being filled when the signal came (fewer than the
