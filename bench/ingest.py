@@ -290,22 +290,23 @@ def main() -> None:
               f"{e2e / copy_rate:>7.3f}")
 
         n_udp = int(args.udp_rate * args.udp_seconds)
-        before = count(url, "ingest_sessionlog")
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            t0 = time.monotonic()
-            for i in range(n_udp):
-                sec = i % 86400
-                line = (f"2024/02/{1 + i // 86400:02d} {sec // 3600:02d}:{sec // 60 % 60:02d}:"
-                        f"{sec % 60:02d},PCUDP{i % 7},{i}")
-                s.sendto(b"<14>popchat-session: " + line.encode(), ("127.0.0.1", ports["udp"]))
-                target = t0 + (i + 1) / args.udp_rate
-                while time.monotonic() < target:
-                    pass
-            paced = n_udp / (time.monotonic() - t0)
-        got_udp, _ = wait_rows(url, "ingest_sessionlog", before + n_udp, timeout=180, stall=30)
-        lost = n_udp - (got_udp - before)
-        print(f"UDP at {paced:,.0f} msgs/s for {args.udp_seconds:.0f} s: "
-              f"{n_udp - lost}/{n_udp} stored, loss {100 * lost / n_udp:.3f} %")
+        if n_udp:  # --udp-rate 0: the TCP figures only
+            before = count(url, "ingest_sessionlog")
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                t0 = time.monotonic()
+                for i in range(n_udp):
+                    sec = i % 86400
+                    line = (f"2024/02/{1 + i // 86400:02d} {sec // 3600:02d}:{sec // 60 % 60:02d}:"
+                            f"{sec % 60:02d},PCUDP{i % 7},{i}")
+                    s.sendto(b"<14>popchat-session: " + line.encode(), ("127.0.0.1", ports["udp"]))
+                    target = t0 + (i + 1) / args.udp_rate
+                    while time.monotonic() < target:
+                        pass
+                paced = n_udp / (time.monotonic() - t0)
+            got_udp, _ = wait_rows(url, "ingest_sessionlog", before + n_udp, timeout=180, stall=30)
+            lost = n_udp - (got_udp - before)
+            print(f"UDP at {paced:,.0f} msgs/s for {args.udp_seconds:.0f} s: "
+                  f"{n_udp - lost}/{n_udp} stored, loss {100 * lost / n_udp:.3f} %")
     finally:
         collector.terminate()
         collector.wait(30)

@@ -22,8 +22,14 @@ def digest_unique(prefix: str, time: str) -> models.UniqueConstraint:
     """A second delivery of a record is a no-op. On PostgreSQL the tables are
     partitioned by JST month of `time` (ingest.partitions), and a unique key
     of a partitioned table must hold the partition key; the digest covers the
-    record's time, so (digest, time) is exactly as unique as the digest."""
-    return models.UniqueConstraint(fields=["digest", time], name=f"{prefix}_digest_time")
+    record's time, so (time, digest) is exactly as unique as the digest.
+
+    Time first: most comparisons in the index then end on an 8-byte time
+    instead of a 16-byte bytea, and live traffic arrives in time order, so
+    inserts land at the right edge instead of at random pages. COPY into the
+    auth table costs 1.7 µs less per row than with (digest, time) (issue 9,
+    docs/scaling.md)."""
+    return models.UniqueConstraint(fields=[time, "digest"], name=f"{prefix}_time_digest")
 
 
 class LogRecord(models.Model):

@@ -57,9 +57,9 @@ def copy_insert(table: str, names: list[str], rows: list[tuple[logformats.Row, i
                 write_rows(copy)
         cur.execute(
             f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{stage}" '
-            # (digest, time): the unique key of a partitioned table holds the
+            # (time, digest): the unique key of a partitioned table holds the
             # partition key (ingest.models.digest_unique).
-            f'ON CONFLICT (digest, "{time_column}") DO NOTHING '
+            f'ON CONFLICT ("{time_column}", digest) DO NOTHING '
             f'RETURNING "gateway_id", "{time_column}"'
         )
         added = cur.fetchall()

@@ -5,7 +5,7 @@ value through its field's preparation: most of the embedded mode's time per
 message went there (issue 9). Here each column gets one converter, chosen once
 per table, and each chunk of rows is one multi-row `INSERT … ON CONFLICT
 DO NOTHING RETURNING digest` (SQLite ≥ 3.35): already stored digests are
-skipped by the unique (digest, time) index itself, without a SELECT first, and RETURNING
+skipped by the unique (time, digest) index itself, without a SELECT first, and RETURNING
 names exactly the rows that were added.
 """
 from __future__ import annotations

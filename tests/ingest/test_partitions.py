@@ -79,7 +79,7 @@ def test_every_log_table_is_partitioned_by_its_time_field(db):
         model = LOG_MODELS[log_table.log_type]
         # The model's unique key is the one the partitioned table holds.
         [unique] = model._meta.constraints
-        assert list(unique.fields) == ["digest", log_table.time_column]
+        assert list(unique.fields) == [log_table.time_column, "digest"]
         with connection.cursor() as cur:
             cur.execute("SELECT pg_get_partkeydef(%s::regclass)", [log_table.table])
             assert cur.fetchone()[0] == f"RANGE ({log_table.time_column})"
@@ -161,7 +161,7 @@ def test_a_record_is_stored_once_across_batches_partitions_and_redeliveries(gate
     # The same record twice in one batch.
     result = store_batch(items=items(*first, first[0]))
     assert (result.stored["auth"], result.duplicates) == (4, 1)
-    # Again in a later batch: the direct COPY hits the unique (digest, start)
+    # Again in a later batch: the direct COPY hits the unique (start, digest)
     # and the staging fallback's ON CONFLICT keeps only the new record.
     new = auth_line("GW-ALICE-1", "02:00:00:00:01:01", "2024/02/02 10:00:00")
     result = store_batch(items=items(first[1], new, first[3]))
