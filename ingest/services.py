@@ -149,9 +149,12 @@ def _store_once(parsed: Parsed) -> StoreResult:
         for accepted, item in bucket.values():
             sources.setdefault(accepted.gateway_id, item)
     gateways, refused = gateway_rows_ensure(sources)
-    arrivals: Counter[Arrival] = Counter()
+    arrivals: list[Arrival] = []
     for log_type, bucket in by_type.items():
         rows = []
+        # Items of one socket read share their arrival: counted per
+        # (gateway pk, received at, transport), an Arrival built per key.
+        arrived: Counter[tuple[int, float, str]] = Counter()
         # A batch holds few (gateway, source) pairs: each is judged once.
         verdicts: dict[tuple[str, str, str], tuple[int | None, str]] = {}
         for digest, (accepted, item) in bucket.items():
@@ -165,15 +168,16 @@ def _store_once(parsed: Parsed) -> StoreResult:
                 result.rejected += 1
                 continue
             rows.append((accepted.row, gateway_pk, digest))
-            # Items of one socket read share their arrival: counted, not listed.
-            arrivals[Arrival(gateway_pk, log_type, item.received_at, item.transport)] += 1
+            arrived[gateway_pk, item.received_at, item.transport] += 1
         added = _insert_records(log_type, rows)
         result.per_gateway.update(pk for pk, _ in added)
         result.stored[log_type] += len(added)
         result.duplicates += len(rows) - len(added)
         _days_touched(log_type, added)
+        arrivals += [Arrival(pk, log_type, received, transport, n)
+                     for (pk, received, transport), n in arrived.items()]
     # Gateway health (SPEC §8): one statement per batch.
-    record_arrivals(arrival._replace(records=n) for arrival, n in arrivals.items())
+    record_arrivals(arrivals)
     if rejects:
         Quarantine.objects.bulk_create(rejects, ignore_conflicts=True, batch_size=200)
     result.quarantined = len(rejects)
