@@ -35,11 +35,20 @@ import logformats  # noqa: E402
 DB = os.environ.get("BENCH_DB", "sc_bench_ingest")  # several people share one server
 
 
-def auth_lines(n: int, seed: int = 7) -> list[str]:
+def auth_lines(n: int, seed: int = 7, ordered: bool = False) -> list[str]:
+    """n auth lines of February 2024 from 50 gateways. By default record i
+    falls on day 1 + i % 28, so every batch touches the whole month (the
+    issue's mix, the costlier one: 700 (gateway, day) pairs in every batch);
+    `ordered` spreads them over the month in arrival order, as live traffic
+    comes."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
-        day, sec = 1 + i % 28, i % 86400
+        if ordered:
+            second = i * 28 * 86400 // n
+            day, sec = 1 + second // 86400, second % 86400
+        else:
+            day, sec = 1 + i % 28, i % 86400
         mac = f"02:{i >> 24 & 255:02x}:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}:01"
         ts = f"2024/02/{day:02d} {sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}"
         gw = f"PCBENCH{i % 50:03d}"
@@ -237,6 +246,8 @@ def main() -> None:
     ap.add_argument("--worker-nice", type=int, default=10)
     ap.add_argument("--prefill", type=int, default=0,
                     help="auth rows of the bench's month stored first (server-side INSERT)")
+    ap.add_argument("--ordered", action="store_true",
+                    help="records in time order over the month, as live traffic arrives")
     args = ap.parse_args()
     if not os.environ.get("REDIS_URL"):
         raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL")
@@ -267,7 +278,7 @@ def main() -> None:
         ports = {ln.split()[1]: int(ln.split()[2].rsplit(":", 1)[1])
                  for ln in out.splitlines() if ln.startswith("listening ")}
         time.sleep(3)  # let the workers finish starting
-        lines = auth_lines(args.messages)
+        lines = auth_lines(args.messages, ordered=args.ordered)
         payloads = [frame("auth", ln) for ln in lines]
         chunks = [b"".join(payloads[i:: args.connections]) for i in range(args.connections)]
         socks = [socket.create_connection(("127.0.0.1", ports["tcp"]))
@@ -335,7 +346,7 @@ def main() -> None:
           "REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/ingest.py "
           f"--messages {args.messages} --workers {args.workers} --prefill {args.prefill} "
           f"--connections {args.connections} --udp-rate {args.udp_rate} "
-          f"--udp-seconds {args.udp_seconds:g}")
+          f"--udp-seconds {args.udp_seconds:g}" + (" --ordered" if args.ordered else ""))
 
 
 if __name__ == "__main__":

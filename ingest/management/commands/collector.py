@@ -44,18 +44,18 @@ class CollectorSettings:
 
 
 def settings_from_django() -> CollectorSettings:
-    cidrs = getattr(settings, "SYSLOG_ALLOWED_CIDRS", []) or []
+    cidrs = settings.SYSLOG_ALLOWED_CIDRS or []
     if isinstance(cidrs, str):
         cidrs = cidrs.split(",")
     return CollectorSettings(
-        max_size=int(getattr(settings, "SYSLOG_MAX_MESSAGE_BYTES", DEFAULT_MAX_SIZE)),
-        batch_size=int(getattr(settings, "SYSLOG_BATCH_SIZE", 2000)),
-        batch_seconds=float(getattr(settings, "SYSLOG_BATCH_SECONDS", 0.5)),
+        max_size=int(settings.SYSLOG_MAX_MESSAGE_BYTES),
+        batch_size=int(settings.SYSLOG_BATCH_SIZE),
+        batch_seconds=float(settings.SYSLOG_BATCH_SECONDS),
         allowed_cidrs=tuple(cidrs),
         spool_dir=Path(getattr(settings, "SYSLOG_SPOOL_DIR", None)
                        or Path(settings.BASE_DIR) / "var" / "spool"),
-        spool_retry_seconds=float(getattr(settings, "SYSLOG_SPOOL_RETRY_SECONDS", 2.0)),
-        eager=bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)),
+        spool_retry_seconds=float(settings.SYSLOG_SPOOL_RETRY_SECONDS),
+        eager=bool(settings.CELERY_TASK_ALWAYS_EAGER),
         max_queue_length=int(settings.SYSLOG_MAX_QUEUE_LENGTH),
         limits=Limits(
             idle_seconds=float(settings.SYSLOG_TCP_IDLE_SECONDS),
@@ -247,8 +247,8 @@ class Command(BaseCommand):
         metrics = parse_address("--metrics", options["metrics"]) if options["metrics"] else None
         tls = parse_address("--tls", options["tls"]) if options["tls"] else None
         tls_context = tls_context_load(
-            options["tls_cert"] or getattr(settings, "SYSLOG_TLS_CERT", ""),
-            options["tls_key"] or getattr(settings, "SYSLOG_TLS_KEY", ""),
+            options["tls_cert"] or settings.SYSLOG_TLS_CERT,
+            options["tls_key"] or settings.SYSLOG_TLS_KEY,
         ) if tls else None
         if udp is None and tcp is None and tls is None:
             udp = tcp = DEFAULT_ADDRESS
