@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from ingest.framing import DEFAULT_MAX_SIZE, Frame
-from ingest.items import Item, envelope_item, quick_item
+from ingest.items import Item, make_item
 from ingest.metrics import Counters
 from ingest.spool import Spool
 
@@ -75,19 +75,17 @@ class Batcher:
         """Queue the messages of one read (call from the event loop).
 
         At line rate the per-message work is the collector's cost (issue 9):
-        the fast lane (`quick_item`) takes the common frame, the reference
-        reading the rest, and the counters move once per read, before any of
-        its batches is dispatched."""
+        `make_item` takes its fast lane for the common frame, and the
+        counters move once per read, before any of its batches is dispatched."""
         items: list[Item] = []
         size = oversize = errors = 0
         for frame in frames:
-            item = quick_item(frame, peer, transport, received_at)
-            if item is None:
-                item = envelope_item(frame, peer=peer, transport=transport,
-                                     received_at=received_at, max_size=self.max_size)
+            item = make_item(frame, peer=peer, transport=transport, received_at=received_at,
+                             max_size=self.max_size)
+            if item.error is not None:
                 if frame.oversize:
                     oversize += 1
-                elif item.error is not None:
+                else:
                     errors += 1
             items.append(item)
             size += len(frame.data)

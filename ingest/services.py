@@ -16,7 +16,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -31,7 +31,7 @@ from ingest.items import Item, frame_bytes, shown
 from ingest.payload import batch_items
 from ingest.postgres_copy import copy_insert
 from ingest.sqlite_insert import InsertRow, insert_new
-from logformats.fields import JST
+from logformats.fields import jst_date
 from syslogcloud.outbound import short_error
 
 from .models import (
@@ -293,19 +293,9 @@ def _within_new_gateway_cap(missing: list[str], sources: dict[str, Item],
     return allowed, new
 
 
-_NINE_HOURS = timedelta(hours=9)
-
-
-def _jst_day(at: datetime) -> date:
-    """The JST date of an aware time. UTC, which is what the parsers and the
-    database hand back, skips the general conversion: a third of its cost,
-    once per stored record."""
-    return (at + _NINE_HOURS).date() if at.tzinfo is UTC else at.astimezone(JST).date()
-
-
 def _days_touched(log_type: str, added: list[tuple[int, datetime]]) -> None:
     """Put the JST days of new records on the rollups' list (same transaction)."""
-    days = {(pk, _jst_day(at)) for pk, at in added}
+    days = {(pk, jst_date(at)) for pk, at in added}
     if not days:
         return
     now = datetime.now(UTC)

@@ -10,7 +10,7 @@ values that repeat from line to line (timestamps, MACs, IPs) are memoised.
 import functools
 import ipaddress
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from logformats.errors import ParseError
 
@@ -110,16 +110,26 @@ def parse_optional_timestamp(text: str) -> datetime | None:
     return parse_timestamp(text) if text else None
 
 
+def _jst_wall_clock(dt: datetime) -> datetime:
+    """An aware time's JST wall clock (read its fields, not its tzinfo). UTC,
+    what parse_timestamp and the database give, skips the general conversion."""
+    if dt.tzinfo is UTC:
+        return dt + _NINE_HOURS
+    if dt.tzinfo is None:
+        raise ValueError("a JST time needs an aware datetime")
+    return dt.astimezone(JST)
+
+
+def jst_date(dt: datetime) -> date:
+    """The JST date of an aware time (a record's day, SPEC: days are JST)."""
+    return _jst_wall_clock(dt).date()
+
+
 def format_timestamp(dt: datetime | None) -> str:
     """`YYYY/MM/DD HH:MM:SS` in JST (seconds only: fractions are dropped); None -> ""."""
     if dt is None:
         return ""
-    if dt.tzinfo is UTC:  # what parse_timestamp returns: skip the general conversion
-        j = dt + _NINE_HOURS
-    elif dt.tzinfo is None:
-        raise ValueError("format_timestamp needs an aware datetime")
-    else:
-        j = dt.astimezone(JST)
+    j = _jst_wall_clock(dt)
     day = _days.get(j.toordinal())
     if day is None:
         if len(_days) >= _CACHE_MAX:

@@ -1,12 +1,16 @@
 """Field helpers: timestamps, MACs, IPs, counts, gateway IDs."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from logformats.errors import ParseError
 from logformats.fields import (
+    JST,
     format_timestamp,
+    jst_date,
     normalize_ip,
     normalize_mac,
     parse_code,
@@ -100,6 +104,18 @@ def test_it_formats_none_as_empty():
 def test_it_refuses_to_format_naive_datetimes():
     with pytest.raises(ValueError, match="aware"):
         format_timestamp(datetime(2024, 2, 1, 10, 0))
+
+
+def test_a_record_day_is_the_jst_day_on_both_sides_of_midnight():
+    assert jst_date(datetime(2024, 2, 1, 14, 59, 59, tzinfo=UTC)) == date(2024, 2, 1)
+    assert jst_date(datetime(2024, 2, 1, 15, 0, tzinfo=UTC)) == date(2024, 2, 2)
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31),
+                    timezones=st.sampled_from([UTC, JST, timezone(timedelta(hours=-5))])))
+def test_the_jst_day_of_any_offset_is_its_general_conversion(value):
+    """The UTC shortcut gives exactly what astimezone(JST) gives."""
+    assert jst_date(value) == value.astimezone(JST).date()
 
 
 def test_format_and_parse_are_inverse():

@@ -52,8 +52,7 @@ def settings_from_django() -> CollectorSettings:
         batch_size=int(settings.SYSLOG_BATCH_SIZE),
         batch_seconds=float(settings.SYSLOG_BATCH_SECONDS),
         allowed_cidrs=tuple(cidrs),
-        spool_dir=Path(getattr(settings, "SYSLOG_SPOOL_DIR", None)
-                       or Path(settings.BASE_DIR) / "var" / "spool"),
+        spool_dir=Path(settings.SYSLOG_SPOOL_DIR),
         spool_retry_seconds=float(settings.SYSLOG_SPOOL_RETRY_SECONDS),
         eager=bool(settings.CELERY_TASK_ALWAYS_EAGER),
         max_queue_length=int(settings.SYSLOG_MAX_QUEUE_LENGTH),
