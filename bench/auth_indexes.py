@@ -15,15 +15,13 @@ It creates (and drops first) the database `sc_bench_indexes` on that server.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 import psycopg
-from benchdb import scratch_database
+from benchdb import load_bench_ingest, month_partition, scratch_database
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -42,13 +40,6 @@ OTHERS = {
 }
 
 
-def bench_lines(n: int) -> list[str]:
-    spec = importlib.util.spec_from_file_location("bench_ingest", REPO / "bench" / "ingest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.auth_lines(n)
-
-
 def deployed(conn: psycopg.Connection) -> dict[str, str]:
     """The partition's indexes as statements on the scratch table `t`, by definition."""
     found = {}
@@ -61,20 +52,16 @@ def deployed(conn: psycopg.Connection) -> dict[str, str]:
     return found
 
 
-def backend_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     url = scratch_database(DB)
-    subprocess.run([sys.executable, "manage.py", "partitions", "--month", "2024-02"], cwd=REPO,
-                   env=dict(os.environ, DATABASE_URL=url), check=True, stdout=subprocess.DEVNULL)
-    rows = [logformats.parse_row("auth", line) for line in bench_lines(args.rows)]
+    month_partition(url, "2024-02")
+    bench_ingest = load_bench_ingest()
+    cpu_seconds = bench_ingest.cpu_seconds
+    rows = [logformats.parse_row("auth", line) for line in bench_ingest.auth_lines(args.rows)]
     names = ["id", "gateway_id", *logformats.FORMATS["auth"].rows.copy_columns, "digest"]
     columns = ", ".join(f'"{n}"' for n in names)
     data = "".join(f"{i}\t{1 + i % 50}\t{row.copy}\t\\\\x{row.digest.hex()}\n"
@@ -96,12 +83,12 @@ def main() -> None:
                 for statement in statements:
                     conn.execute(statement)
                 conn.execute("CHECKPOINT")
-                before = backend_cpu(pid)
+                before = cpu_seconds(pid)
                 with conn.transaction(), conn.cursor() as cur, \
                         cur.copy(f"COPY t ({columns}) FROM STDIN") as copy:
                     for k in range(0, len(data), 1 << 20):
                         copy.write(data[k:k + (1 << 20)])
-                cpu[name].append(1e6 * (backend_cpu(pid) - before) / len(rows))
+                cpu[name].append(1e6 * (cpu_seconds(pid) - before) / len(rows))
         conn.execute("DROP TABLE IF EXISTS t")
     heap = statistics.median(cpu["heap only, no index"])
     print(f"PostgreSQL backend CPU per auth row, COPY of {args.rows:,} rows, "

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import psycopg
-from benchdb import scratch_database
+from benchdb import month_partition, scratch_database
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -255,8 +255,7 @@ def main() -> None:
     env = dict(os.environ, DATABASE_URL=url, PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING")
     # The bench's records are of February 2024: give that month its partition,
     # as `partitions --month` does before an old month is imported.
-    subprocess.run([sys.executable, "manage.py", "partitions", "--month", "2024-02"], cwd=REPO,
-                   env=env, check=True, stdout=subprocess.DEVNULL)
+    month_partition(url, "2024-02")
     if args.prefill:
         prefill(url, args.prefill)
     import redis

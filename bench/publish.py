@@ -12,12 +12,13 @@ each round; nothing consumes it.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from benchdb import load_bench_ingest
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -26,7 +27,8 @@ QUEUE = "bench_publish"
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--batch", type=int, default=2000)
+    ap.add_argument("--batch", type=int, default=None,
+                    help="records per batch (default: SYSLOG_BATCH_SIZE, as the collector)")
     ap.add_argument("--batches", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
@@ -37,15 +39,16 @@ def main() -> None:
 
     django.setup()
     import redis
+    from django.conf import settings
 
     from ingest.framing import Frame
     from ingest.items import make_item
     from ingest.payload import pack_batch
     from ingest.tasks import store_batch
 
-    spec = importlib.util.spec_from_file_location("bench_ingest", REPO / "bench" / "ingest.py")
-    bench_ingest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench_ingest)
+    args.batch = args.batch or settings.SYSLOG_BATCH_SIZE
+
+    bench_ingest = load_bench_ingest()
     now = time.time()
     # As the collector makes them: one arrival time per socket read of ~200 frames.
     items = [make_item(Frame(bench_ingest.frame("auth", ln).split(b" ", 1)[1]),

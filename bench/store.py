@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import os
 import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from benchdb import scratch_database
+from benchdb import load_bench_ingest, scratch_database
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -38,7 +37,8 @@ DB = os.environ.get("BENCH_DB", "sc_bench_store")  # several people share one se
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=100_000)
-    ap.add_argument("--batch", type=int, default=2000)
+    ap.add_argument("--batch", type=int, default=None,
+                    help="records per batch (default: SYSLOG_BATCH_SIZE, as the collector)")
     ap.add_argument("--prefill", type=int, default=0,
                     help="auth rows of the same month stored first, by COPY")
     ap.add_argument("--prefill-month", default="2024-02",
@@ -52,6 +52,8 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
     from ingest.items import Item
     from ingest.partitions import ensure_partitions
     from ingest.payload import batch_size, pack_batch
@@ -59,14 +61,14 @@ def main() -> None:
     from portal.periods import Month
     from syslogcloud.heap import settle_heap
 
+    args.batch = args.batch or settings.SYSLOG_BATCH_SIZE
+
     # The records' month gets its partition, as the scheduler would have
     # made it ahead (PostgreSQL; without it they would land in DEFAULT).
     ensure_partitions(ahead=0, today=Month(2024, 2))
     ensure_partitions(ahead=0, today=Month.parse(args.prefill_month))
     # The same lines as bench/ingest.py (loaded by path: `ingest` is the app).
-    spec = importlib.util.spec_from_file_location("bench_ingest", REPO / "bench" / "ingest.py")
-    bench_ingest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench_ingest)
+    bench_ingest = load_bench_ingest()
     lines = bench_ingest.auth_lines(args.messages)
     now = time.time()
     # Packed as the collector packs them (ingest.payload), one socket read each.

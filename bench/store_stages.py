@@ -17,7 +17,6 @@ It creates (and drops first) the database `sc_bench_stages` (or $BENCH_DB).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import statistics
 import sys
@@ -25,7 +24,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from benchdb import scratch_database
+from benchdb import load_bench_ingest, scratch_database
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -94,9 +93,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     url = scratch_database(DB)
-    spec = importlib.util.spec_from_file_location("bench_ingest", REPO / "bench" / "ingest.py")
-    bench_ingest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench_ingest)
+    bench_ingest = load_bench_ingest()
     lines = bench_ingest.auth_lines(args.messages)
     with psycopg.connect(url) as conn:
         # The copy of the table has no FK (LIKE never copies one): any key will do.
