@@ -1,8 +1,9 @@
 """The PostgreSQL write path of `ingest.services` (the production path).
 
 Twin of `ingest.sqlite_insert`: a batch of rows whose digest may be new goes
-in with one COPY, and the (gateway pk, record time) of each row added comes
-back for the touched days and the arrival summary.
+in with one COPY; when some were already stored, the (gateway pk, record
+time) of each row added comes back for the touched days and the arrival
+summary.
 """
 from __future__ import annotations
 
@@ -10,29 +11,22 @@ from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 
-import logformats
 
-
-def copy_insert(table: str, names: list[str], rows: list[tuple[logformats.Row, int, bytes]],
-                 time_column: str) -> list[tuple[int, datetime]]:
+def copy_insert(table: str, names: list[str], data: str, time_column: str
+                ) -> list[tuple[int, datetime]] | None:
     """The hot path on PostgreSQL: COPY straight into the table, far faster
-    than ORM inserts. A batch holding an already stored digest (a retry, a
-    re-delivery) makes that COPY fail on the unique index; it is then rolled
-    back to its savepoint and written the old way, COPY into a staging table
-    and one INSERT … ON CONFLICT DO NOTHING, so retries stay no-ops. The
-    direct COPY saves the staging round trip (~6 µs per record, issue 9).
+    than ORM inserts. `data` is the batch's rows in COPY text, each line the
+    gateway pk, the fields of `names` after it and the digest (`copy_line`),
+    so the batch is one buffer handed to one `copy.write`, not thousands of
+    per-value `write_row` adaptations. Returns None when every row went in.
 
-    The rows arrive as COPY text already (`logformats.Row.copy`, every field
-    but the gateway): the batch is one buffer handed to one `copy.write`,
-    not thousands of per-value `write_row` adaptations."""
+    A batch holding an already stored digest (a retry, a re-delivery) makes
+    that COPY fail on the unique index; it is then rolled back to its
+    savepoint and written the old way, COPY into a staging table and one
+    INSERT … ON CONFLICT DO NOTHING, so retries stay no-ops; the (gateway pk,
+    record time) of each row added then comes back. The direct COPY saves the
+    staging round trip (~6 µs per record, issue 9)."""
     cols = ", ".join(f'"{n}"' for n in [*names, "digest"])
-    # bytea in COPY text: \x + hex, its backslash doubled by COPY's escaping.
-    data = "".join([f"{gateway_pk}\t{row.copy}\t\\\\x{digest.hex()}\n"
-                    for row, gateway_pk, digest in rows])
-
-    def write_rows(copy) -> None:
-        copy.write(data)
-
     try:
         with transaction.atomic(), connection.cursor() as cur:
             # cur.copy() is psycopg's own API, outside Django's error translation:
@@ -40,11 +34,11 @@ def copy_insert(table: str, names: list[str], rows: list[tuple[logformats.Row, i
             # OperationalError, which the task's autoretry would not recognise.
             with connection.wrap_database_errors:
                 with cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-                    write_rows(copy)
+                    copy.write(data)
     except IntegrityError:
         pass  # a digest is already stored: the staging path below skips it
     else:
-        return [(gateway_pk, row.at) for row, gateway_pk, _ in rows]
+        return None
 
     stage = f"stage_{table}"
     with connection.cursor() as cur:
@@ -54,7 +48,7 @@ def copy_insert(table: str, names: list[str], rows: list[tuple[logformats.Row, i
         )
         with connection.wrap_database_errors:
             with cur.copy(f'COPY "{stage}" ({cols}) FROM STDIN') as copy:
-                write_rows(copy)
+                copy.write(data)
         cur.execute(
             f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{stage}" '
             # (time, digest): the unique key of a partitioned table holds the
@@ -65,3 +59,8 @@ def copy_insert(table: str, names: list[str], rows: list[tuple[logformats.Row, i
         added = cur.fetchall()
         cur.execute(f'DELETE FROM "{stage}"')
     return added
+
+
+# One row of `copy_insert`'s data from (gateway pk, Row.copy, digest hex): the
+# bytea digest in COPY text is \x + hex, its backslash doubled by COPY's escaping.
+copy_line = "{}\t{}\t\\\\x{}\n".format

@@ -7,16 +7,25 @@ batch-mates: those the parsers or checks refuse are set aside one by one, and
 if the database still refuses the batch for its data (not for a lost
 connection, which the task retries), the batch is split until the one
 offending record is isolated and quarantined.
+
+On PostgreSQL a packed batch is read column by column (`ingest.columns`,
+`_store_columns`): its common records pass every check as whole columns and
+reach the COPY without a Python object each; the others take the item path
+(`_parsed`, `_store_once`), which is also the only path on SQLite and for
+batches that are plain lists of items. Both store exactly the same.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from itertools import repeat
 from typing import NamedTuple
 
 from django.conf import settings
@@ -26,12 +35,13 @@ from django.db.models import F
 import logformats
 from accounts.models import Gateway
 from alerts.health import Arrival, record_arrivals
+from ingest.columns import Block, ColumnBatch, duplicated
 from ingest.framing import KEEP_MAX
 from ingest.items import Item, frame_bytes, shown
 from ingest.payload import batch_items
-from ingest.postgres_copy import copy_insert
+from ingest.postgres_copy import copy_insert, copy_line
 from ingest.sqlite_insert import InsertRow, insert_new
-from logformats.fields import jst_date
+from logformats.fields import format_timestamp, jst_date
 from syslogcloud.outbound import short_error
 
 from .models import (
@@ -50,6 +60,7 @@ logger = logging.getLogger(__name__)
 # isolating the record can.
 REFUSED_DATA = (DataError, IntegrityError)
 EARLIEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)
+_EARLIEST_JST_TEXT = format_timestamp(EARLIEST_PLAUSIBLE)  # orders as the times do
 PREVIEW_CHARS = 4096
 # Control characters other than TAB and line breaks are shown as escapes.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -77,6 +88,15 @@ class StoreResult:
 def store_batch(*, items: dict | list[Item] | list[list]) -> StoreResult:
     """Parse, dedupe and bulk-write one batch; never lose a good record to a bad one.
     `items`: a packed payload (`ingest.payload`) or a list of items (older batches)."""
+    if isinstance(items, dict) and connection.vendor == "postgresql":
+        # The hot path: the batch by column (ingest.columns). Parsed before
+        # the transaction, as _store_isolating does.
+        batch = ColumnBatch(items)
+        try:
+            with transaction.atomic():
+                return _store_columns(batch)
+        except REFUSED_DATA:
+            pass  # the database refused a record: the item path isolates it
     result = _store_isolating(batch_items(items))
     # The batch is committed here and `result.per_gateway` says, per Gateway
     # pk, how many records it added: the place for per-batch summaries.
@@ -141,16 +161,80 @@ def _parsed(items: list[Item]) -> Parsed:
     return Parsed(by_type, rejects, duplicates)
 
 
-def _store_once(parsed: Parsed) -> StoreResult:
+class _Columns(NamedTuple):
+    """A block of records that passed every check, with each one's gateway pk."""
+
+    block: Block
+    gateway_pks: list[int]
+
+
+def _store_columns(batch: ColumnBatch) -> StoreResult:
+    """`_store_once` of a packed batch whose lane records come by column: the
+    same rows, quarantine and counts as item by item (tests/ingest/
+    test_columns.py compares them). A record any check refuses leaves its
+    block for the item path, which words the reason."""
+    for log_type, block in list(batch.blocks.items()):
+        implausible = _plausible_mask(block)
+        if implausible is not None:
+            batch.set_aside(log_type, implausible)
+            block = batch.blocks[log_type]
+        if len(set(block.digests)) != len(block.digests):
+            # The same record twice in one batch: the item path keeps the last.
+            twice = duplicated(block.digests)
+            batch.set_aside(log_type, [d not in twice for d in block.digests])
+    # Each (gateway, source) pair once, in batch order: the first names a new
+    # gateway's source for its hourly cap, as in _store_once.
+    keys = {log_type: dict.fromkeys(block.sources()) for log_type, block in batch.blocks.items()}
+    sources: dict[str, Item] = {}
+    for log_type_keys in keys.values():
+        for gateway_id, peer, transport in log_type_keys:
+            sources.setdefault(gateway_id, Item(None, "", peer, transport, 0.0))
+    gateways, refused = gateway_rows_ensure(sources)
+    columns: dict[str, _Columns] = {}
+    for log_type, block in list(batch.blocks.items()):
+        verdicts = {key: _source_verdict(gateways, refused, *key)[0] for key in keys[log_type]}
+        if None in verdicts.values():
+            batch.set_aside(log_type, [verdicts[key] is not None for key in block.sources()])
+            block = batch.blocks[log_type]
+        if block.index:
+            columns[log_type] = _Columns(block, list(map(verdicts.__getitem__, block.sources())))
+    parsed = _parsed(batch.rest_items())
+    for log_type, bucket in parsed.by_type.items():
+        if log_type in columns and bucket:
+            # The same record spelled otherwise in a block: one is a duplicate.
+            in_block = set(columns[log_type].block.digests)
+            for digest in [d for d in bucket if d in in_block]:
+                del bucket[digest]
+                parsed.duplicates += 1
+    return _store_once(parsed, columns)
+
+
+def _plausible_mask(block: Block) -> list[bool] | None:
+    """None when every record time of the block is plausible (see
+    _checked_record), else which are. The times are canonical JST text, which
+    orders as the times do; a record time is whole seconds, so the latest
+    plausible time cut to seconds draws the same line."""
+    latest = {received: format_timestamp(_latest_plausible(received))
+              for received in set(block.received)}
+    times = block.times
+    if min(times) >= _EARLIEST_JST_TEXT and max(times) <= min(latest.values()):
+        return None
+    return [_EARLIEST_JST_TEXT <= at <= latest[received]
+            for at, received in zip(times, block.received, strict=True)]
+
+
+def _store_once(parsed: Parsed, columns: dict[str, _Columns] | None = None) -> StoreResult:
     result = StoreResult(duplicates=parsed.duplicates)
     by_type, rejects = parsed.by_type, list(parsed.rejects)
+    columns = columns or {}
     sources = {}
     for bucket in by_type.values():
         for accepted, item in bucket.values():
             sources.setdefault(accepted.gateway_id, item)
     gateways, refused = gateway_rows_ensure(sources)
     arrivals: list[Arrival] = []
-    for log_type, bucket in by_type.items():
+    for log_type in dict.fromkeys([*by_type, *columns]):
+        bucket = by_type.get(log_type, {})
         rows = []
         # Items of one socket read share their arrival: counted per
         # (gateway pk, received at, transport), an Arrival built per key.
@@ -169,11 +253,16 @@ def _store_once(parsed: Parsed) -> StoreResult:
                 continue
             rows.append((accepted.row, gateway_pk, digest))
             arrived[gateway_pk, item.received_at, item.transport] += 1
-        added = _insert_records(log_type, rows)
-        result.per_gateway.update(pk for pk, _ in added)
-        result.stored[log_type] += len(added)
-        result.duplicates += len(rows) - len(added)
-        _days_touched(log_type, added)
+        block = columns.get(log_type)
+        if block is not None:
+            arrived.update(zip(block.gateway_pks, block.block.received,
+                               block.block.transports, strict=True))
+        added = _insert_records(log_type, rows, block)
+        result.per_gateway.update(added.gateway_pks)
+        result.stored[log_type] += len(added.gateway_pks)
+        result.duplicates += (len(rows) + (len(block.gateway_pks) if block else 0)
+                              - len(added.gateway_pks))
+        _days_touched(log_type, added.days)
         arrivals += [Arrival(pk, log_type, received, transport, n)
                      for (pk, received, transport), n in arrived.items()]
     # Gateway health (SPEC §8): one statement per batch.
@@ -185,14 +274,18 @@ def _store_once(parsed: Parsed) -> StoreResult:
     return result
 
 
+def _latest_plausible(received_at: float) -> datetime:
+    """The latest record time a message received at that time may carry."""
+    return (datetime.fromtimestamp(float(received_at), tz=UTC)
+            + timedelta(minutes=settings.SYSLOG_MAX_FUTURE_MINUTES))
+
+
 class _LatestPlausible(dict):
-    """The latest record time a message received at t may carry, per t: the
-    items of one socket read share their arrival time, so once per batch."""
+    """_latest_plausible per arrival time: the items of one socket read share
+    their arrival time, so once per batch."""
 
     def __missing__(self, received_at: float) -> datetime:
-        value = self[received_at] = (
-            datetime.fromtimestamp(float(received_at), tz=UTC)
-            + timedelta(minutes=settings.SYSLOG_MAX_FUTURE_MINUTES))
+        value = self[received_at] = _latest_plausible(received_at)
         return value
 
 
@@ -293,9 +386,8 @@ def _within_new_gateway_cap(missing: list[str], sources: dict[str, Item],
     return allowed, new
 
 
-def _days_touched(log_type: str, added: list[tuple[int, datetime]]) -> None:
-    """Put the JST days of new records on the rollups' list (same transaction)."""
-    days = {(pk, jst_date(at)) for pk, at in added}
+def _days_touched(log_type: str, days: set[tuple[int, date]]) -> None:
+    """Put these (gateway pk, JST day)s of new records on the rollups' list (same transaction)."""
     if not days:
         return
     now = datetime.now(UTC)
@@ -319,19 +411,54 @@ def _days_touched(log_type: str, added: list[tuple[int, datetime]]) -> None:
         update_fields=["touched_at"])
 
 
-def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]]
-                    ) -> list[tuple[int, datetime]]:
-    """Insert rows whose digest is new; returns (gateway pk, record time) of each."""
-    if not rows:
-        return []
+class _Added(NamedTuple):
+    """What one log type's insert added: each new record's gateway pk, and
+    the (gateway pk, JST day)s they fall on."""
+
+    gateway_pks: list[int]
+    days: set[tuple[int, date]]
+
+
+def _added(pairs: list[tuple[int, datetime]]) -> _Added:
+    return _Added([pk for pk, _ in pairs], {(pk, jst_date(at)) for pk, at in pairs})
+
+
+@functools.lru_cache(maxsize=4096)
+def _jst_day(text: str) -> date:
+    """The date of a canonical JST day text, YYYY/MM/DD."""
+    return date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+
+
+def _block_days(columns: _Columns) -> set[tuple[int, date]]:
+    days = set(zip(columns.gateway_pks,
+                   map(operator.getitem, columns.block.times, repeat(slice(0, 10))), strict=True))
+    return {(pk, _jst_day(day)) for pk, day in days}
+
+
+def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]],
+                    columns: _Columns | None = None) -> _Added:
+    """Insert the rows and the block whose digest is new; says what was added."""
+    if not rows and columns is None:
+        return _Added([], set())
     model = LOG_MODELS[log_type]
-    names = [f.name for f in dataclasses.fields(logformats.FORMATS[log_type].record_class)]
     if connection.vendor == "postgresql":
         # The gateway first, then the fields in the order of the Rows' COPY text.
         copy_names = ["gateway_id", *logformats.FORMATS[log_type].rows.copy_columns]
-        return copy_insert(model._meta.db_table, copy_names, rows, time_field(log_type))
-    return insert_new(model, tuple(names), [InsertRow._make(row) for row in rows],
-                      time_field(log_type))
+        data = "".join([copy_line(pk, row.copy, digest.hex()) for row, pk, digest in rows])
+        if columns is not None:
+            data += "".join(map(copy_line, columns.gateway_pks, columns.block.copies,
+                                map(bytes.hex, columns.block.digests)))
+        returned = copy_insert(model._meta.db_table, copy_names, data, time_field(log_type))
+        if returned is not None:  # some were already stored
+            return _added(returned)
+        added = _added([(pk, row.at) for row, pk, _ in rows])
+        if columns is not None:
+            added.gateway_pks.extend(columns.gateway_pks)
+            added.days.update(_block_days(columns))
+        return added
+    names = [f.name for f in dataclasses.fields(logformats.FORMATS[log_type].record_class)]
+    return _added(insert_new(model, tuple(names), [InsertRow._make(row) for row in rows],
+                             time_field(log_type)))
 
 
 def _quarantine_only(items: list[Item], reason: str) -> StoreResult:

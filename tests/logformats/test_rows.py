@@ -17,12 +17,14 @@ from logformats import (
     FORMATS,
     LOG_TYPES,
     ParseError,
+    Row,
     parse,
     parse_row,
     record_digest,
     serialize,
 )
-from logformats.rows import COPY_NULL, copy_text
+from logformats.fields import parse_optional_timestamp, parse_timestamp
+from logformats.rows import COPY_NULL, _jst_days_valid, copy_text
 from tests.logformats.samples import LINES
 from tests.logformats.test_properties import (
     FAST,
@@ -241,3 +243,86 @@ def test_whatever_the_lane_takes_it_reads_like_the_parser(log_type, data):
         row = FORMATS[log_type].rows.lane_row(line)
         if row is not None:
             assert_same_row(log_type, row, line)
+
+
+def _lane_rows_as_rows(log_type: str, lines: list[str]) -> list:
+    """`RowPlan.lane_rows` of the lines, one entry per line: the Row it gives
+    (the time read back from its JST text), or None for a line it left."""
+    got = FORMATS[log_type].rows.lane_rows(lines)
+    rows = iter(zip(got.gateway_ids, got.times, got.digests, got.copies, strict=True))
+    out = []
+    for taken in got.taken:
+        if not taken:
+            out.append(None)
+            continue
+        gateway_id, at, digest, copy = next(rows)
+        out.append(Row(gateway_id, parse_timestamp(at), digest, copy))
+    assert next(rows, None) is None
+    return out
+
+
+@pytest.mark.parametrize("log_type", LOG_TYPES)
+@FAST
+@given(data=st.data())
+def test_a_batch_of_lines_on_the_lane_gives_each_lines_lane_row(log_type, data):
+    lines = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        record = data.draw(RECORDS[log_type])
+        lines += [serialize(log_type, record), respelled_line(log_type, record, data.draw),
+                  ",".join(near_valid_columns(log_type, data.draw))]
+    one_by_one = [FORMATS[log_type].rows.lane_row(line) for line in lines]
+    assert _lane_rows_as_rows(log_type, lines) == one_by_one
+
+
+def test_a_batch_hashes_each_lines_canonical_spelling():
+    # lower-case MACs: the digest hashes the line with them upper-cased
+    lower = ("PCGOLD001,10,,10.0.0.1,,02:00:00:00:00:0a,2024/02/01 10:00:00,,102,,,,ja,JP,,,,,,,"
+             "00,0,1,iPhone,iOS 17.5,Safari,,")
+    lines = [lower, lower.replace(":0a", ":0B"), lower.replace(":0a", ":0c"), LINES["auth"]]
+    rows = _lane_rows_as_rows("auth", lines)
+    assert None not in rows
+    assert rows == [FORMATS["auth"].rows.lane_row(line) for line in lines]
+    for row, line in zip(rows, lines, strict=True):
+        assert_same_row("auth", row, line)
+
+
+def test_a_batch_leaves_only_its_impossible_day_and_its_bad_line():
+    line = LINES["session"]
+    impossible = "2024/02/30 10:05:00,PCGOLD001,42"
+    lines = [line, impossible, line.replace("PCGOLD001", "PC GOLD"), line]
+    rows = _lane_rows_as_rows("session", lines)
+    assert [row is not None for row in rows] == [True, False, False, True]
+    assert rows[0] == rows[3] == FORMATS["session"].rows.lane_row(line)
+
+
+def test_a_batch_leaves_only_its_line_that_is_not_text():
+    lines = [LINES["mail"], "2024/02/01 10:05:00,0,10.0.0.1,\ud800,b@example.jp,250,PCGOLD001"]
+    assert _lane_rows_as_rows("mail", lines) == [FORMATS["mail"].rows.lane_row(lines[0]), None]
+
+
+_JST_TEXT = st.builds("{:04}/{:02}/{:02} {:02}:{:02}:{:02}".format, st.integers(1000, 9999),
+                      st.integers(1, 12), st.integers(1, 31), st.integers(0, 23),
+                      st.integers(0, 59), st.integers(0, 59))
+
+
+@FAST
+@given(texts=st.lists(_JST_TEXT | st.just(""), min_size=1, max_size=5))
+def test_a_time_column_is_accepted_by_its_days_exactly_when_each_time_parses(texts):
+    def parses(text):
+        try:
+            parse_optional_timestamp(text)
+        except ParseError:
+            return False
+        return True
+
+    assert _jst_days_valid(texts) == all(map(parses, texts))
+
+
+def test_a_batch_with_an_impossible_day_and_a_line_that_is_not_text_leaves_both():
+    good = LINES["session"]
+    lines = [good, "2024/02/30 10:05:00,PCGOLD001,42", good.replace("42", "\ud800"),
+             good.replace("10:05:00", "10:05:01")]
+    assert _lane_rows_as_rows("session", lines) == [
+        FORMATS["session"].rows.lane_row(line) for line in lines]
+    assert [row is None for row in _lane_rows_as_rows("session", lines)] == [
+        False, True, True, False]
