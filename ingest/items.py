@@ -12,17 +12,26 @@ carries the frame bytes themselves in base64 (`frame_b64`).
 from __future__ import annotations
 
 import base64
+import operator
 import re
+from itertools import repeat
 from typing import NamedTuple
 
 from ingest.framing import DEFAULT_MAX_SIZE, Frame
-from ingest.syslog import EnvelopeError, log_type_for, parse_envelope, quick_envelope
+from ingest.syslog import (
+    EnvelopeError,
+    log_type_for,
+    parse_envelope,
+    quick_envelope,
+    quick_envelopes,
+)
 
 # Control characters (NUL first: PostgreSQL text cannot hold it) are shown as
 # escapes wherever sender-controlled text goes into a reason.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SEPARATORS = "\r\n\x00"
 _new = tuple.__new__
+_DATA, _OVERSIZE, _INCOMPLETE = (operator.itemgetter(i) for i in range(3))  # of a Frame
 
 
 class Item(NamedTuple):
@@ -87,6 +96,34 @@ def quick_item(frame: Frame, peer: str, transport: str, received_at: float) -> I
     # tuple.__new__ is what Item._make does: half the cost of Item(...), once per message.
     return _new(Item, (log_type, msg, peer, transport, received_at, None,
                        body[: len(body) - len(msg)], text[len(body) :], None, None))
+
+
+def quick_items(frames: list[Frame], peer: str, transport: str, received_at: float
+                ) -> list[Item | None]:
+    """`quick_item` of every frame of one read, column by column (issue 9,
+    `quick_envelopes`). Each entry is the Item `quick_item` gives for that
+    frame, or None where only `make_item` can tell."""
+    if not frames:
+        return []
+    if any(map(_OVERSIZE, frames)) or any(map(_INCOMPLETE, frames)):
+        return [None] * len(frames)
+    try:
+        texts = list(map(bytes.decode, map(_DATA, frames)))
+    except UnicodeDecodeError:
+        return [quick_item(frame, peer, transport, received_at) for frame in frames]
+    found = quick_envelopes(texts)
+    if found is None or not all(found[1]) or "\x00" in "".join(found[1]):
+        # Another shape, an error, or a MSG that travels as bytes: frame by frame.
+        return [quick_item(frame, peer, transport, received_at) for frame in frames]
+    log_types, msgs = found
+    bodies = list(map(str.rstrip, texts, repeat(_SEPARATORS)))
+    heads = map(operator.getitem, bodies, map(slice, repeat(None), map(
+        operator.sub, map(len, bodies), map(len, msgs))))
+    tails = map(operator.getitem, texts, map(slice, map(len, bodies), repeat(None)))
+    # tuple.__new__ is what Item._make does (see quick_item).
+    return list(map(_new, repeat(Item), zip(
+        log_types, msgs, repeat(peer), repeat(transport), repeat(received_at), repeat(None),
+        heads, tails, repeat(None), repeat(None), strict=False)))
 
 
 def envelope_item(frame: Frame, *, peer: str, transport: str, received_at: float,

@@ -22,7 +22,9 @@ Pure (no Django, no asyncio).
 """
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
+from itertools import chain, compress, groupby
 
 from ingest.items import Item, item_from
 
@@ -30,27 +32,31 @@ VERSION = 2
 
 
 def pack_batch(items: Iterable[Item | Sequence]) -> dict:
-    """The payload of one batch (see the module docstring)."""
-    runs: list[list] = []
-    sizes: list[int] = []
-    texts: list[str] = []
+    """The payload of one batch (see the module docstring), built column by
+    column: one C-level pass per field instead of Python statements per item
+    (issue 9)."""
+    items = [item if type(item) is Item else item_from(item) for item in items]
+    if not items:
+        return {"v": VERSION, "runs": [], "sizes": [], "text": "", "odd": []}
+    (log_types, msgs, peers, transports, received, errors, heads, tails, frames_b64,
+     lengths) = zip(*items, strict=True)
+    count = len(items)
     odd: list[list] = []
-    key = None
-    run: list = []
-    for index, value in enumerate(items):
-        item = item_from(value)
-        if item.error is not None or item.frame_b64 is not None or item.length is not None:
-            odd.append([index, *item])
-            continue
-        head, msg, tail = item.head, item.msg, item.tail
-        if (item.log_type, item.peer, item.transport, item.received_at) != key:
-            key = (item.log_type, item.peer, item.transport, item.received_at)
-            run = [*key, 0]
-            runs.append(run)
-        run[4] += 1
-        sizes += (len(head), len(msg), len(tail))
-        texts += (head, msg, tail)
-    return {"v": VERSION, "runs": runs, "sizes": sizes, "text": "".join(texts), "odd": odd}
+    if errors.count(None) + frames_b64.count(None) + lengths.count(None) != 3 * count:
+        # Bound for the quarantine (an error, bytes in base64, a cut frame): rare.
+        is_odd = [item.error is not None or item.frame_b64 is not None
+                  or item.length is not None for item in items]
+        odd = [[index, *item] for index, item in enumerate(items) if is_odd[index]]
+        good = list(map(operator.not_, is_odd))
+        log_types, msgs, peers, transports, received, heads, tails = (
+            list(compress(column, good))
+            for column in (log_types, msgs, peers, transports, received, heads, tails))
+    runs = [[*key, len(list(run))]
+            for key, run in groupby(zip(log_types, peers, transports, received, strict=True))]
+    sizes = list(chain.from_iterable(zip(map(len, heads), map(len, msgs), map(len, tails),
+                                         strict=True)))
+    text = "".join(chain.from_iterable(zip(heads, msgs, tails, strict=True)))
+    return {"v": VERSION, "runs": runs, "sizes": sizes, "text": text, "odd": odd}
 
 
 def unpack_batch(payload: dict) -> list[Item]:

@@ -7,9 +7,11 @@ syslog-ng forwarding, and Python's `logging.handlers.SysLogHandler`.
 """
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 
 from logformats import LOG_TYPES  # the one registry (logformats/registry.py)
 
@@ -99,10 +101,32 @@ def quick_envelope(text: str) -> tuple[str, str] | None:
     return None
 
 
+def quick_envelopes(texts: list[str]) -> tuple[list[str], list[str]] | None:
+    """`quick_envelope` of every message of one read, column by column (issue
+    9): one C-level pass per step instead of Python statements per message.
+    (log types, MSGs) when each message is the common shape, RFC 5424 with
+    nil STRUCTURED-DATA, an APP-NAME popchat-<type> and a MSG that does not
+    start with a BOM, and so reads as `quick_envelope` reads it; else None,
+    and each message is for `quick_envelope` (one sender sends one shape)."""
+    matches = list(map(_QUICK_5424.match, texts))
+    if None in matches:
+        return None
+    stamps, apps, _msgids, nil_sds = zip(*map(re.Match.groups, matches), strict=True)
+    log_types = list(map(_APP_TYPES.get, map(str.lower, apps)))
+    if None in log_types or None in nil_sds:
+        return None
+    if not all(map(_valid_timestamp, set(stamps) - {"-"})):
+        return None
+    msgs = list(map(str.rstrip, map(str.lstrip, map(operator.getitem, texts, map(
+        slice, map(re.Match.end, matches), repeat(None))), repeat(" ")), repeat("\r\n\x00")))
+    if any(map(str.startswith, msgs, repeat(BOM))):
+        return None  # _clean_msg drops it
+    return log_types, msgs
+
+
 def _quick_5424(m: re.Match, text: str) -> tuple[str, str] | None:
     ts, app, msgid, nil_sd = m.groups()
-    # The set is looked at here first: this is once per message at line rate.
-    if ts != "-" and ts not in _VALID_TIMESTAMPS and not _valid_timestamp(ts):
+    if ts != "-" and not _valid_timestamp(ts):
         return None
     app = app.lower()
     log_type = _APP_TYPES.get(app)
@@ -126,6 +150,7 @@ def _quick_3164(m: re.Match, text: str) -> tuple[str, str] | None:
 
 
 def _valid_timestamp(ts: str) -> bool:
+    # The set is looked at first: this is once per message at line rate.
     if ts in _VALID_TIMESTAMPS:
         return True
     try:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.framing import Frame
-from ingest.items import Item, envelope_item, make_item, quick_item
+from ingest.items import Item, envelope_item, make_item, quick_item, quick_items
 from ingest.syslog import LOG_TYPES
 
 PEER, TRANSPORT, AT = "192.0.2.7", "tcp", 1706749200.25
@@ -166,3 +166,29 @@ def test_it_takes_what_gateways_and_relays_send(data: bytes, log_type: str, msg:
 def test_it_declines_what_the_reference_rejects(data: bytes) -> None:
     assert fast(Frame(data)) is None
     assert reference(Frame(data)).error
+
+
+@settings(max_examples=1500, deadline=None)
+@given(reads=st.lists(st.lists(damaged(rfc5424() | rfc3164()) | frames, min_size=1, max_size=4)
+                      | st.lists(st.just(b"<14>1 - gw popchat-auth - - - " + RECORD.encode()),
+                                 min_size=1, max_size=3), min_size=1, max_size=3))
+def test_a_read_taken_column_by_column_gives_each_frames_quick_item(reads) -> None:
+    """quick_items: each entry is quick_item's Item for its frame, or None; a
+    read of common frames is taken whole."""
+    batch = [Frame(data) for read in reads for data in read]
+    items = quick_items(batch, PEER, TRANSPORT, AT)
+    assert len(items) == len(batch)
+    for frame, item in zip(batch, items, strict=True):
+        assert item is None or item == fast(frame) == reference(frame)
+
+
+def test_a_read_of_common_frames_is_taken_whole_and_an_odd_frame_keeps_its_place():
+    common = [Frame(b"<14>1 2024-02-01T10:00:0%d+09:00 gw popchat-auth - - - " % i
+                    + RECORD.encode() + b"\n") for i in range(3)]
+    assert quick_items(common, PEER, TRANSPORT, AT) == [fast(f) for f in common]
+    assert None not in quick_items(common, PEER, TRANSPORT, AT)
+    odd = Frame(b"<14>1 - gw popchat-auth - - - \xef\xbb\xbf" + RECORD.encode())  # a BOM
+    bad = Frame(b"<14>1 2024-02-30T10:00:00Z gw popchat-auth - - - " + RECORD.encode())
+    got = quick_items([common[0], odd, bad, common[1]], PEER, TRANSPORT, AT)
+    assert got[0] == fast(common[0]) and got[3] == fast(common[1])
+    assert got[1] in (None, fast(odd)) and got[2] is None
