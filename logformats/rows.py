@@ -413,14 +413,12 @@ class RowPlan:
         lines = list(compress(lines, taken))
         matches = list(compress(matches, taken))
         cols = [list(col) for col in zip(*map(_GROUPS, matches), strict=True)]
-        # Rare: a line the checks refuse (2024/02/30), or that is not text (a
-        # lone surrogate): found one by one and dropped from the columns.
+        # Rare: a line the checks refuse (2024/02/30), found one by one and
+        # dropped from the columns.
         keeps = [[_accepted(check, text) for text in cols[k]]
                  for (k, check_all), (_, check) in zip(self._lane_checks_all, self._lane_checks,
                                                        strict=True)
                  if cols and not check_all(cols[k])]
-        if not _encodes("".join(lines)):
-            keeps.append(list(map(_encodes, lines)))
         if keeps:
             keep = list(map(all, zip(*keeps, strict=True)))
             taken = _narrowed(taken, keep)
@@ -438,8 +436,18 @@ class RowPlan:
                 tails = map(operator.getitem, canonical,
                             map(slice, map(_END, matches, repeat(group)), repeat(None)))
                 canonical = list(map(operator.add, map(operator.add, heads, fixed), tails))
-        digests = list(map(_DIGEST, map(_DIGEST16, map(
-            str.encode, map(operator.add, repeat(self.prefix), canonical)))))
+        try:
+            hashed = list(map(str.encode, map(operator.add, repeat(self.prefix), canonical)))
+        except UnicodeEncodeError:
+            # Rare: a line that is not text (a lone surrogate), dropped likewise.
+            keep = list(map(_encodes, canonical))
+            taken = _narrowed(taken, keep)
+            matches, canonical, *cols = (list(compress(column, keep))
+                                         for column in (matches, canonical, *cols))
+            hashed = list(map(str.encode, map(operator.add, repeat(self.prefix), canonical)))
+        if not hashed:
+            return LaneRows(taken, [], [], [], [])
+        digests = list(map(_DIGEST, map(_DIGEST16, hashed)))
         gateway_ids = cols[self._lane_gateway]
         times = cols[self._lane_time_group]
         for k, copy in self._lane_copies:
