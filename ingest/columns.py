@@ -32,7 +32,7 @@ class Block(NamedTuple):
     """The lane's records of one log type, one entry per record in each list."""
 
     log_type: str
-    index: list[int]  # each record's place in the batch (`ColumnBatch.item`)
+    places: list[int]  # each record's place in the batch (`ColumnBatch.item`)
     gateway_ids: list[str]
     peers: list[str]
     transports: list[str]
@@ -47,7 +47,7 @@ class Block(NamedTuple):
 
     def keep(self, mask: list[bool]) -> tuple[Block, list[int]]:
         """(this block with only the records `mask` keeps, the batch places of the others)."""
-        dropped = list(compress(self.index, map(operator.not_, mask)))
+        dropped = list(compress(self.places, map(operator.not_, mask)))
         return Block(self.log_type, *(list(compress(col, mask)) for col in self[1:])), dropped
 
 

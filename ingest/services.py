@@ -196,7 +196,7 @@ def _store_columns(batch: ColumnBatch) -> StoreResult:
         if None in verdicts.values():
             batch.set_aside(log_type, [verdicts[key] is not None for key in block.sources()])
             block = batch.blocks[log_type]
-        if block.index:
+        if block.places:
             columns[log_type] = _Columns(block, list(map(verdicts.__getitem__, block.sources())))
     parsed = _parsed(batch.rest_items())
     for log_type, bucket in parsed.by_type.items():

@@ -109,7 +109,7 @@ def test_a_mixed_batch_stores_the_same_either_way(account_a, settings):
     assert (result.quarantined, result.rejected, result.duplicates) == (7, 2, 3)
     # the lane took the most of it
     lane = ColumnBatch(pack_batch(items))
-    assert len(lane.blocks["auth"].index) >= 46
+    assert len(lane.blocks["auth"].places) >= 46
 
 
 def test_a_batch_the_database_refuses_is_isolated_the_same_either_way(account_a):
