@@ -214,11 +214,12 @@ def _plausible_mask(block: Block) -> list[bool] | None:
     _checked_record), else which are. The times are canonical JST text, which
     orders as the times do; a record time is whole seconds, so the latest
     plausible time cut to seconds draws the same line."""
+    times = block.times
+    if (min(times) >= _EARLIEST_JST_TEXT
+            and max(times) <= format_timestamp(_latest_plausible(min(block.received)))):
+        return None
     latest = {received: format_timestamp(_latest_plausible(received))
               for received in set(block.received)}
-    times = block.times
-    if min(times) >= _EARLIEST_JST_TEXT and max(times) <= min(latest.values()):
-        return None
     return [_EARLIEST_JST_TEXT <= at <= latest[received]
             for at, received in zip(times, block.received, strict=True)]
 

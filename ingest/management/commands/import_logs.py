@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 import logformats
 from ingest.items import Item, bad_item
+from ingest.payload import pack_batch
 from ingest.services import StoreResult, store_batch
 
 BATCH = 5000
@@ -45,9 +46,9 @@ class Command(BaseCommand):
     def _import_file(self, log_type: str, path: Path) -> StoreResult:
         size = path.stat().st_size or 1
         result = StoreResult()
-        batch: list[list] = []
+        batch: list[Item] = []
         lines = 0
-        started = time.monotonic()
+        started, now = time.monotonic(), time.time()
         try:
             with open(path, "rb") as raw:
                 stream = gzip.GzipFile(fileobj=raw) if path.suffix == ".gz" else raw
@@ -56,15 +57,17 @@ class Command(BaseCommand):
                     if not data.strip():
                         continue
                     lines += 1
-                    batch.append(_item(log_type, data, path.name))
+                    batch.append(_item(log_type, data, path.name, now))
                     if len(batch) >= BATCH:
-                        result.merge(store_batch(items=batch))
-                        batch = []
+                        # Packed, as the collector sends them: one arrival per
+                        # batch, and PostgreSQL stores it by columns (ingest.columns).
+                        result.merge(store_batch(items=pack_batch(batch)))
+                        batch, now = [], time.time()
                         self._progress(path, lines, min(99, raw.tell() * 100 // size), started)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise CommandError(f"{path}: cannot read ({exc}); {lines} lines imported") from exc
         if batch:
-            result.merge(store_batch(items=batch))
+            result.merge(store_batch(items=pack_batch(batch)))
         self._progress(path, lines, 100, started)
         return result
 
@@ -78,10 +81,10 @@ class Command(BaseCommand):
         self.stdout.flush()
 
 
-def _item(log_type: str, data: bytes, source: str) -> Item:
+def _item(log_type: str, data: bytes, source: str, received_at: float) -> Item:
     """One store_batch item; a line that is not UTF-8 goes to quarantine as bytes."""
     try:
-        return Item(log_type, data.decode("utf-8"), source, "file", time.time())
+        return Item(log_type, data.decode("utf-8"), source, "file", received_at)
     except UnicodeDecodeError as exc:
-        return bad_item(data, peer=source, transport="file", received_at=time.time(),
+        return bad_item(data, peer=source, transport="file", received_at=received_at,
                         log_type=log_type, error=f"not valid UTF-8: {exc.reason}")

@@ -8,6 +8,7 @@ from accounts.models import Account, User
 from accounts.services import account_create, gateway_register, user_create
 from ingest.demo import JST, demo_lines
 from ingest.models import AuthLog
+from ingest.payload import pack_batch
 from ingest.services import StoreResult, store_batch
 
 DEMO_ACCOUNT = "A00700123"
@@ -58,7 +59,7 @@ class Command(BaseCommand):
         for n, (log_type, line) in enumerate(demo_lines(DEMO_GATEWAYS, first, days, per_day)):
             batch.append([log_type, line, "seed_demo", "file", now, None])
             if len(batch) >= 5000:
-                total.merge(store_batch(items=batch))
+                total.merge(store_batch(items=pack_batch(batch)))
                 batch = []
             day = line[:10] if log_type != "auth" and log_type != "active" else day_marker
             if day and day != day_marker:
@@ -66,6 +67,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"\rseeding {day} ({n} records)", ending="")
                 self.stdout.flush()
         if batch:
-            total.merge(store_batch(items=batch))
+            total.merge(store_batch(items=pack_batch(batch)))
         stored = ", ".join(f"{t} {n}" for t, n in sorted(total.stored.items()))
         self.stdout.write(f"\nstored: {stored}")
