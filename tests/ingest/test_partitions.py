@@ -92,6 +92,24 @@ def test_every_log_table_is_partitioned_by_its_time_field(db):
         assert names[-1] == f"{log_table.table}_default"
 
 
+def test_every_mac_compares_in_collation_c_in_old_and_new_partitions(db):
+    """ingest 0011: memcmp instead of the C library for the trace index."""
+    ensure_partitions(ahead=0, today=Month(2031, 5))  # made after the migration
+    with connection.cursor() as cur:
+        cur.execute("SELECT c.relname, co.collname FROM pg_attribute a"
+                    " JOIN pg_class c ON c.oid = a.attrelid"
+                    " JOIN pg_collation co ON co.oid = a.attcollation"
+                    " WHERE a.attname = 'mac' AND c.relkind IN ('r', 'p')"
+                    " AND c.relname LIKE 'ingest%%'")
+        collations = dict(cur.fetchall())
+    with_mac = {model._meta.db_table for model in LOG_MODELS.values()
+                if "mac" in {f.name for f in model._meta.fields}}
+    assert with_mac == {"ingest_authlog", "ingest_activelog", "ingest_controllog",
+                        "ingest_dhcplog"}
+    assert with_mac | {"ingest_authlog_p2031_05", "ingest_dhcplog_default"} <= set(collations)
+    assert set(collations.values()) == {"C"}
+
+
 @pytest.mark.django_db
 def test_a_record_without_its_month_lands_in_default_and_moves_into_the_new_partition(
         gateway_a):
