@@ -17,7 +17,6 @@ batches that are plain lists of items. Both store exactly the same.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import logging
 import operator
@@ -41,7 +40,7 @@ from ingest.items import Item, frame_bytes, shown
 from ingest.payload import batch_items
 from ingest.postgres_copy import copy_insert, copy_line
 from ingest.sqlite_insert import InsertRow, insert_new
-from logformats.fields import format_timestamp, jst_date
+from logformats.fields import JST_DAY, format_timestamp, jst_date, jst_day_date
 from syslogcloud.outbound import short_error
 
 from .models import (
@@ -254,14 +253,14 @@ def _store_once(parsed: Parsed, columns: dict[str, _Columns] | None = None) -> S
                 continue
             rows.append((accepted.row, gateway_pk, digest))
             arrived[gateway_pk, item.received_at, item.transport] += 1
-        block = columns.get(log_type)
-        if block is not None:
-            arrived.update(zip(block.gateway_pks, block.block.received,
-                               block.block.transports, strict=True))
-        added = _insert_records(log_type, rows, block)
+        checked = columns.get(log_type)
+        if checked is not None:
+            arrived.update(zip(checked.gateway_pks, checked.block.received,
+                               checked.block.transports, strict=True))
+        added = _insert_records(log_type, rows, checked)
         result.per_gateway.update(added.gateway_pks)
         result.stored[log_type] += len(added.gateway_pks)
-        result.duplicates += (len(rows) + (len(block.gateway_pks) if block else 0)
+        result.duplicates += (len(rows) + (len(checked.gateway_pks) if checked else 0)
                               - len(added.gateway_pks))
         _days_touched(log_type, added.days)
         arrivals += [Arrival(pk, log_type, received, transport, n)
@@ -424,16 +423,10 @@ def _added(pairs: list[tuple[int, datetime]]) -> _Added:
     return _Added([pk for pk, _ in pairs], {(pk, jst_date(at)) for pk, at in pairs})
 
 
-@functools.lru_cache(maxsize=4096)
-def _jst_day(text: str) -> date:
-    """The date of a canonical JST day text, YYYY/MM/DD."""
-    return date(int(text[:4]), int(text[5:7]), int(text[8:10]))
-
-
 def _block_days(columns: _Columns) -> set[tuple[int, date]]:
     days = set(zip(columns.gateway_pks,
-                   map(operator.getitem, columns.block.times, repeat(slice(0, 10))), strict=True))
-    return {(pk, _jst_day(day)) for pk, day in days}
+                   map(operator.getitem, columns.block.times, repeat(JST_DAY)), strict=True))
+    return {(pk, jst_day_date(day)) for pk, day in days}
 
 
 def _insert_records(log_type: str, rows: list[tuple[object, int, bytes]],

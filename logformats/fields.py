@@ -125,6 +125,17 @@ def jst_date(dt: datetime) -> date:
     return _jst_wall_clock(dt).date()
 
 
+# The day of a canonical record time text (`format_timestamp`'s YYYY/MM/DD
+# HH:MM:SS, JST): its first ten characters, which order as the days do.
+JST_DAY = slice(0, 10)
+
+
+@functools.lru_cache(maxsize=4096)
+def jst_day_date(text: str) -> date:
+    """The date of a canonical JST day text, YYYY/MM/DD (a time text's JST_DAY)."""
+    return date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+
+
 def format_timestamp(dt: datetime | None) -> str:
     """`YYYY/MM/DD HH:MM:SS` in JST (seconds only: fractions are dropped); None -> ""."""
     if dt is None:

@@ -39,6 +39,7 @@ from logformats.fields import (
     CODE_MAX,
     GATEWAY_ID_PATTERN,
     IPV4_CANONICAL_PATTERN,
+    JST_DAY,
     TEXT_MAX,
     format_mac,
     format_optional,
@@ -227,7 +228,6 @@ _PLAIN = r'[^,"\\\t\n\r\x00]'
 # check a column by its distinct days.
 _JST = (r"[1-9][0-9]{3}/(?:0[1-9]|1[0-2])/(?:0[1-9]|[12][0-9]|3[01])"
         r" (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
-_DAY = slice(0, 10)  # "YYYY/MM/DD" of a canonical JST time
 
 
 @functools.lru_cache(maxsize=4096)
@@ -242,7 +242,7 @@ def _day_valid(day: str) -> bool:
 def _jst_days_valid(texts: list[str]) -> bool:
     """Whether parse_timestamp accepts every text (each matched `_JST` or is
     empty): one check per distinct day instead of one per record."""
-    days = set(map(operator.getitem, texts, repeat(_DAY)))
+    days = set(map(operator.getitem, texts, repeat(JST_DAY)))
     days.discard("")
     return all(map(_day_valid, days))
 _MAC = r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}"  # stored lower case, written upper case

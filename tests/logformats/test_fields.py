@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 from logformats.errors import ParseError
 from logformats.fields import (
     JST,
+    JST_DAY,
     format_timestamp,
     jst_date,
+    jst_day_date,
     normalize_ip,
     normalize_mac,
     parse_code,
@@ -236,3 +238,15 @@ def test_it_caps_text_and_codes():
     assert parse_code("999") == "999"
     with pytest.raises(ParseError, match="is longer than 16 characters"):
         parse_code("1" * 17)
+
+
+_ANY_TIME = st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30),
+                         timezones=st.sampled_from([UTC, JST, timezone(timedelta(hours=-5))]))
+
+
+@given(_ANY_TIME, _ANY_TIME)
+def test_a_time_texts_day_is_its_jst_date_and_texts_order_as_the_times_do(one, other):
+    """What the column path (ingest.columns) reads instead of the times themselves."""
+    assert jst_day_date(format_timestamp(one)[JST_DAY]) == jst_date(one)
+    seconds = (one.replace(microsecond=0), other.replace(microsecond=0))
+    assert (format_timestamp(one) < format_timestamp(other)) == (seconds[0] < seconds[1])
