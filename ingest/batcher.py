@@ -22,7 +22,6 @@ from ingest.spool import Spool
 logger = logging.getLogger(__name__)
 
 Dispatch = Callable[[list[Item]], object]
-_DATA = operator.itemgetter(0)  # of a Frame
 
 # A batch is also sent when its items reach this many bytes: oversize frames
 # travel whole (up to 1 MiB each) and must not make one broker message huge.
@@ -92,7 +91,7 @@ class Batcher:
                         oversize += 1
                     else:
                         errors += 1
-        size = sum(map(len, map(_DATA, frames)))
+        size = sum(map(len, map(operator.attrgetter("data"), frames)))
         self._count(len(items), oversize, errors)
         if len(self._items) + len(items) < self.batch_size and \
                 self._bytes + size < BATCH_BYTES:

@@ -31,7 +31,7 @@ from ingest.syslog import (
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SEPARATORS = "\r\n\x00"
 _new = tuple.__new__
-_DATA, _OVERSIZE, _INCOMPLETE = (operator.itemgetter(i) for i in range(3))  # of a Frame
+_DATA, _OVERSIZE, _INCOMPLETE = map(operator.attrgetter, ("data", "oversize", "incomplete"))
 
 
 class Item(NamedTuple):

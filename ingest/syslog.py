@@ -53,6 +53,8 @@ _APP_TYPES = {f"popchat-{name}": name for name in LOG_TYPES}
 # still repeat within a batch), so valid ones are remembered, a bounded few.
 _VALID_TIMESTAMPS: set[str] = set()
 _VALID_TIMESTAMPS_MAX = 4096
+# What senders leave after a MSG (`_clean_msg`): line ends, SysLogHandler's NUL.
+_MSG_END = "\r\n\x00"
 
 
 class EnvelopeError(ValueError):
@@ -118,7 +120,7 @@ def quick_envelopes(texts: list[str]) -> tuple[list[str], list[str]] | None:
     if not all(map(_valid_timestamp, set(stamps) - {"-"})):
         return None
     msgs = list(map(str.rstrip, map(str.lstrip, map(operator.getitem, texts, map(
-        slice, map(re.Match.end, matches), repeat(None))), repeat(" ")), repeat("\r\n\x00")))
+        slice, map(re.Match.end, matches), repeat(None))), repeat(" ")), repeat(_MSG_END)))
     if any(map(str.startswith, msgs, repeat(BOM))):
         return None  # _clean_msg drops it
     return log_types, msgs
@@ -181,7 +183,7 @@ def _clean_msg(msg: str) -> str:
         msg = msg[1:]
     # RSYSLOG_SyslogProtocol23Format ends with LF even inside an octet-counted
     # frame; SysLogHandler appends NUL.
-    return msg.rstrip("\r\n\x00")
+    return msg.rstrip(_MSG_END)
 
 
 def _nil(value: str) -> str | None:
