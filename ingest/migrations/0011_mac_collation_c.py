@@ -13,7 +13,7 @@ row, within its noise (issue 9, fifth round).
 Every `mac` changes together, so comparisons between log tables keep one
 collation. PostgreSQL does not rewrite the tables for a collation change; it
 rebuilds the indexes on `mac`, partition by partition, under a lock: on a
-large live database, a quiet hour (about 2 s per 5M-row month here).
+large live database, a quiet hour (about 6 s for a 5M-row auth month here).
 
 SQLite compares bytes already (BINARY) and has no collation named "C": there
 this is a no-op, and the models keep no `db_collation` (Django would write
