@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Sequence
-from itertools import chain, compress, groupby
+from itertools import accumulate, chain, compress, groupby, repeat
 
 from ingest.items import Item, item_from
 
@@ -59,28 +59,57 @@ def pack_batch(items: Iterable[Item | Sequence]) -> dict:
     return {"v": VERSION, "runs": runs, "sizes": sizes, "text": text, "odd": odd}
 
 
+class Packed:
+    """A packed payload, read and checked once: where each good item's head,
+    MSG and tail lie in `text`, which run holds it (`good` counts them), and
+    the odd items by their place in the batch. `unpack_batch` and the column
+    path (`ingest.columns`) both read a payload through it, one C-level pass
+    per field."""
+
+    def __init__(self, payload: dict) -> None:
+        if payload.get("v") != VERSION:
+            raise ValueError(f"unknown batch payload version {payload.get('v')!r}")
+        self.text, sizes, self.runs = payload["text"], payload["sizes"], payload["runs"]
+        counts = [run[4] for run in self.runs]
+        # Good item k is text[offsets[3k]:offsets[3k+3]]: head, MSG, tail.
+        self.offsets = list(accumulate(sizes, initial=0))
+        if self.offsets[-1] != len(self.text) or len(sizes) != 3 * sum(counts):
+            raise ValueError("batch payload sizes do not match its text")
+        self.good = sum(counts)
+        self.odd = {index: Item(*fields) for index, *fields in payload["odd"]}
+
+    def parts(self, part: int) -> list[str]:
+        """Every good item's head (0), MSG (1) or tail (2), in order."""
+        offsets = self.offsets
+        return list(map(self.text.__getitem__,
+                        map(slice, offsets[part::3], offsets[part + 1::3])))
+
+    def run_field(self, field: int) -> list:
+        """Every good item's log type (0), peer (1), transport (2) or arrival (3)."""
+        return list(chain.from_iterable(repeat(run[field], run[4]) for run in self.runs))
+
+    def places(self) -> list[int]:
+        """Every good item's place in the batch (the odd items sit between them)."""
+        count = self.good + len(self.odd)
+        if not self.odd:
+            return list(range(count))
+        return [place for place in range(count) if place not in self.odd]
+
+    def items(self) -> list[Item]:
+        """Every item, in batch order."""
+        # tuple.__new__ is what Item._make does, without a Python call per item.
+        items = list(map(tuple.__new__, repeat(Item), zip(
+            self.run_field(0), self.parts(1), self.run_field(1), self.run_field(2),
+            self.run_field(3), repeat(None), self.parts(0), self.parts(2), repeat(None),
+            repeat(None), strict=False)))
+        for index in sorted(self.odd):  # ascending: each lands where it was
+            items.insert(index, self.odd[index])
+        return items
+
+
 def unpack_batch(payload: dict) -> list[Item]:
     """The items of a packed batch, in their original order."""
-    if payload.get("v") != VERSION:
-        raise ValueError(f"unknown batch payload version {payload.get('v')!r}")
-    sizes, text = payload["sizes"], payload["text"]
-    items: list[Item] = []
-    append = items.append
-    pos = k = 0
-    for log_type, peer, transport, received_at, count in payload["runs"]:
-        for _ in range(count):
-            start_msg = pos + sizes[k]
-            start_tail = start_msg + sizes[k + 1]
-            end = start_tail + sizes[k + 2]
-            append(Item(log_type, text[start_msg:start_tail], peer, transport, received_at,
-                        None, text[pos:start_msg], text[start_tail:end]))
-            pos = end
-            k += 3
-    if pos != len(text) or k != len(sizes):
-        raise ValueError("batch payload sizes do not match its text")
-    for index, *fields in payload["odd"]:  # ascending: each lands where it was
-        items.insert(index, Item(*fields))
-    return items
+    return Packed(payload).items()
 
 
 def batch_items(batch: dict | Sequence) -> list[Item]:
