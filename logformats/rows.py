@@ -15,7 +15,9 @@ Three tiers, fastest first, each giving exactly what the next would:
    send: slashed JST times, dotted-quad IPv4, plain text). The regex engine
    then does the checks the converters would do in Python, and each column's
    COPY text is its own text or a cheap transform of it (`Lane`). About half
-   the cost of tier 2 per line (issue 9).
+   the cost of tier 2 per line (issue 9). `lane_rows` reads a whole batch's
+   lines this way column by column (the ingest hot path); `lane_row` is
+   `lane_rows` of one line.
 2. the split path: the columns converted one by one, each distinct value
    once (other spellings: ISO times, IPv6, lower-case DHCP types, …).
 3. lines neither covers (text needing COPY escapes, over-long text, any
@@ -323,7 +325,10 @@ class RowPlan:
         every other stored column has a group of its own; unused columns must
         be empty and have none. Fewer groups, fewer strings per line."""
         lanes = [LANES.get((c.parse, c.format)) if c.attr else Lane("") for c in columns]
-        if None in lanes:
+        at = {c.attr: i for i, c in enumerate(columns) if c.attr}
+        # The lane reports record times as canonical JST text: the time column must be one.
+        if None in lanes or lanes[at[time_field]] is not LANES[(parse_timestamp,
+                                                                  format_timestamp)]:
             self._lane_match = None
             return
         pieces: list[str] = []  # the regex of each column in turn, "(" and ")" included
@@ -348,65 +353,36 @@ class RowPlan:
             pieces[-1] += ")"
         # Layout.split drops a leading BOM, which a text column would keep.
         self._lane_match = re.compile("(?!\ufeff)" + ",".join(pieces)).fullmatch
-        self._lane_checks = tuple((group_of[i] - 1, lane.check)
-                                  for i, lane in enumerate(lanes) if lane.check)
+        # Each checked column's group, its check, and that check for a whole column.
+        self._lane_checks = tuple(
+            (group_of[i] - 1, lane.check,
+             lane.check_all or functools.partial(_each_accepted, lane.check))
+            for i, lane in enumerate(lanes) if lane.check)
         # Right to left, so that a fix changing a length leaves the spans to fix valid.
         self._lane_canonical = tuple(sorted(((group_of[i], lane.canonical)
                                              for i, lane in enumerate(lanes) if lane.canonical),
                                             reverse=True))
         self._lane_copies = tuple((group_of[i] - 1, lane.copy)
                                   for i, lane in enumerate(lanes) if lane.copy)
-        at = {c.attr: i for i, c in enumerate(columns) if c.attr}
         self._lane_gateway = group_of[at[gateway_field]] - 1
-        self._lane_time = [i for i, lane in enumerate(lanes) if lane.check].index(at[time_field])
         self._lane_copy_fields = _items([g - 1 for g in sorted(group_of.values())
                                          if g != group_of[at[gateway_field]]])
-        # lane_rows: each checked column's group, with its check for a whole column.
-        self._lane_checks_all = tuple(
-            (group_of[i] - 1, lane.check_all or functools.partial(_each_accepted, lane.check))
-            for i, lane in enumerate(lanes) if lane.check)
-        # lane_rows reports record times as canonical JST text: only when the
-        # time column is one.
-        time_lane = lanes[at[time_field]]
-        self._lane_time_group = (group_of[at[time_field]] - 1
-                                 if time_lane is LANES[(parse_timestamp, format_timestamp)]
-                                 else None)
+        self._lane_time = group_of[at[time_field]] - 1
 
     def lane_row(self, line: str) -> Row | None:
-        """Tier 1: the Row of a line already in canonical spelling, else None."""
-        match = self._lane_match(line) if self._lane_match is not None else None
-        if match is None:
+        """Tier 1 for one line (`lane_rows` of it): its Row, else None."""
+        got = self.lane_rows([line])
+        if not got.taken[0]:
             return None
-        cols = list(match.groups())
-        try:
-            values = [check(cols[k]) for k, check in self._lane_checks]
-        except ParseError:
-            return None  # e.g. 2024/02/30: tier 3 says why
-        canonical = line
-        for group, fix in self._lane_canonical:
-            text = cols[group - 1]
-            fixed = fix(text)
-            if fixed != text:
-                start, end = match.span(group)
-                canonical = canonical[:start] + fixed + canonical[end:]
-        try:
-            digest = blake2b((self.prefix + canonical).encode(), digest_size=16).digest()
-        except UnicodeEncodeError:
-            return None  # a lone surrogate: tier 3 names the line as not valid text
-        gateway_id = cols[self._lane_gateway]
-        for k, copy in self._lane_copies:
-            cols[k] = copy(cols[k])
-        # No column on the lane holds a comma: the only commas left separate
-        # the columns of a shared group.
-        return Row(gateway_id, values[self._lane_time], digest,
-                   "\t".join(self._lane_copy_fields(cols)).replace(",", "\t"))
+        return Row(got.gateway_ids[0], parse_timestamp(got.times[0]), got.digests[0],
+                   got.copies[0])
 
     def lane_rows(self, lines: list[str]) -> LaneRows:
-        """Tier 1 for a whole batch's lines at once, column by column: what
-        `lane_row` gives for each line it takes, with one C-level pass per
-        column instead of Python statements per line (issue 9). `taken` says
-        which lines are in the columns; the others are for `row`."""
-        if self._lane_match is None or self._lane_time_group is None or not lines:
+        """Tier 1 for a whole batch's lines at once, column by column: one
+        C-level pass per column instead of Python statements per line (issue
+        9). `taken` says which lines are in the columns; the others are for
+        `row`, and a line is taken or not whatever lines come with it."""
+        if self._lane_match is None or not lines:
             return LaneRows([False] * len(lines), [], [], [], [])
         matches = list(map(self._lane_match, lines))
         taken = list(map(operator.is_not, matches, repeat(None)))
@@ -416,9 +392,7 @@ class RowPlan:
         # Rare: a line the checks refuse (2024/02/30), found one by one and
         # dropped from the columns.
         keeps = [[_accepted(check, text) for text in cols[k]]
-                 for (k, check_all), (_, check) in zip(self._lane_checks_all, self._lane_checks,
-                                                       strict=True)
-                 if cols and not check_all(cols[k])]
+                 for k, check, check_all in self._lane_checks if cols and not check_all(cols[k])]
         if keeps:
             keep = list(map(all, zip(*keeps, strict=True)))
             taken = _narrowed(taken, keep)
@@ -449,7 +423,7 @@ class RowPlan:
             return LaneRows(taken, [], [], [], [])
         digests = list(map(_DIGEST, map(_DIGEST16, hashed)))
         gateway_ids = cols[self._lane_gateway]
-        times = cols[self._lane_time_group]
+        times = cols[self._lane_time]
         for k, copy in self._lane_copies:
             cols[k] = list(map(copy, cols[k]))
         copies = map("\t".join, zip(*self._lane_copy_fields(cols), strict=True))
