@@ -2,7 +2,9 @@
 
 The ingest batch is one packed payload (`ingest.payload`, columns instead of
 a list per message: it halves the broker's encode and decode cost per
-message, issue 9); a list of items, as older collectors queued, is accepted too.
+message, issue 9), sent in its own serializer (`BROKER_SERIALIZER`: the text
+as bytes after the JSON); a list of items in JSON, as older collectors queued,
+is accepted too.
 
 `store_batch` never drops a batch. A connection-level database error (an
 outage, a failover, a backend killed mid-COPY) is retried for as long as it
@@ -20,6 +22,8 @@ from celery.exceptions import Reject, Retry
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections
 
+from ingest.payload import BROKER_SERIALIZER
+
 logger = logging.getLogger(__name__)
 
 TRANSIENT = (OperationalError, InterfaceError)
@@ -31,7 +35,7 @@ def retry_countdown(retries: int) -> float:
     return float(min(2 ** min(retries, 16), settings.CELERY_TASK_RETRY_BACKOFF_MAX))
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None)
+@shared_task(bind=True, acks_late=True, max_retries=None, serializer=BROKER_SERIALIZER)
 def store_batch(self, items: dict | list[list]) -> dict:
     """Store one collector batch. Safe to retry: records are keyed by digest."""
     from ingest.services import store_batch as store  # avoids an import cycle at start-up

@@ -3,13 +3,20 @@ import os
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun, worker_process_init, worker_ready
+from kombu.serialization import register
 
+from ingest.payload import BROKER_CONTENT_TYPE, BROKER_SERIALIZER, message_dumps, message_loads
 from syslogcloud.heap import settle_heap
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syslogcloud.settings")
 
 app = Celery("syslogcloud", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Ingest batches travel in their own serializer (ingest.payload.message_dumps);
+# JSON stays accepted: other tasks use it, and so did older collectors' batches.
+register(BROKER_SERIALIZER, message_dumps, message_loads, content_type=BROKER_CONTENT_TYPE,
+         content_encoding="binary")
+app.conf.accept_content = ["json", BROKER_SERIALIZER]
 app.autodiscover_tasks()
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from kombu import serialization
 from kombu.compression import decompress
 
 from ingest.items import Item, frame_bytes
@@ -145,7 +146,9 @@ def message_args(raw: bytes) -> list:
     body = base64.b64decode(message["body"])
     if "compression" in message["headers"]:
         body = decompress(body, message["headers"]["compression"])
-    args, _kwargs, _embed = json.loads(body)
+    args, _kwargs, _embed = serialization.loads(
+        body, message["content-type"], message["content-encoding"],
+        accept=[message["content-type"]])
     return args
 
 

@@ -132,6 +132,28 @@ def test_the_same_messages_sent_twice_are_stored_once(pipeline):
     assert total_stored() == len(LINES)
 
 
+def test_batches_in_json_as_older_collectors_queued_them_are_still_stored(
+        celery_worker_process):
+    """Collectors now send batches in the syslog-batch serializer; what an
+    older one left in Redis is JSON, packed or a list of items, and a worker
+    still takes both (CELERY accept_content)."""
+    from ingest.payload import BROKER_SERIALIZER, pack_batch
+    from ingest.tasks import store_batch
+    from tests.ingest.test_payload import good
+
+    older_list = [["session", LINES["session"], "192.0.2.10", "udp", time.time(), None]]
+    with store_batch.app.connection_for_write() as conn:
+        store_batch.apply_async(args=(older_list,), connection=conn, serializer="json")
+        store_batch.apply_async(args=(pack_batch([good(AUTH)]),), connection=conn,
+                                serializer="json")
+        store_batch.apply_async(args=(pack_batch([good(LINES["control"], log_type="control")]),),
+                                connection=conn)  # the collector's own
+    wait_until(lambda: total_stored() == 3, message=str(ingest_status()))
+    assert (SessionLog.objects.count(), AuthLog.objects.count(),
+            ControlLog.objects.count()) == (1, 1, 1)
+    assert store_batch.serializer == BROKER_SERIALIZER
+
+
 def test_rsyslog_forwarding_over_octet_counted_tcp(pipeline, tmp_path):
     udp, tcp = pipeline
     rsyslogd = require_tool("/usr/sbin/rsyslogd")

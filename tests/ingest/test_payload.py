@@ -12,12 +12,22 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kombu import serialization
 from kombu.utils.json import dumps, loads
 
 from ingest.framing import Frame
 from ingest.items import Item, bad_item, make_item
 from ingest.models import AuthLog, DeadLetter, Quarantine, SessionLog
-from ingest.payload import batch_items, batch_size, pack_batch, unpack_batch
+from ingest.payload import (
+    BROKER_CONTENT_TYPE,
+    BROKER_SERIALIZER,
+    batch_items,
+    batch_size,
+    message_dumps,
+    message_loads,
+    pack_batch,
+    unpack_batch,
+)
 from ingest.services import dead_letter_park, dead_letters_replay, store_batch
 from ingest.spool import Spool
 from ingest.tasks import store_batch as store_batch_task
@@ -151,6 +161,53 @@ def test_a_batch_travels_the_broker_compressed(settings):
     finally:
         client.delete(queue)
     assert loads(raw)["headers"]["compression"] == "application/zstd"
+    assert loads(raw)["content-type"] == BROKER_CONTENT_TYPE
     assert len(raw) * 5 < len(dumps(payload))
     args = message_args(raw)
-    assert batch_items(args[0]) == batch_items(payload)
+    assert args[0] == payload
+
+
+def through_celery_serializer(body):
+    """What a store_batch message body becomes on the broker and back, through
+    kombu's registry (syslogcloud.celery registers the serializer)."""
+    content_type, encoding, data = serialization.dumps(body, serializer=BROKER_SERIALIZER)
+    assert (content_type, encoding) == (BROKER_CONTENT_TYPE, "binary")
+    assert isinstance(data, bytes)
+    return serialization.loads(data, content_type, encoding, accept=[content_type])
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=items_strategy, surrogates=st.text(st.characters(categories=["Cs"]), max_size=3))
+def test_any_batch_survives_the_broker_serializer(items, surrogates):
+    """Lone surrogates (bytes a collector could not decode) and any other
+    text come back exactly, and so do the rest of the body and older list
+    batches, which it writes as JSON."""
+    payload = pack_batch(items)
+    payload["text"] += surrogates  # text the UTF-8 codec alone would refuse
+    payload["sizes"][-1:] = [payload["sizes"][-1] + len(surrogates)] if payload["sizes"] else []
+    body = ((payload, [["auth", "x", "p", "udp", 1.0, None]]), {"k": 1}, {"callbacks": None})
+    back = through_celery_serializer(body)
+    assert back == [[payload, [["auth", "x", "p", "udp", 1.0, None]]], {"k": 1},
+                    {"callbacks": None}]
+    if surrogates == "":
+        assert batch_items(back[0][0]) == items
+
+
+def test_the_broker_serializer_keeps_the_text_out_of_json():
+    payload = pack_batch([good(LINES["auth"])] * 3)
+    data = message_dumps(((payload,), {}, {}))
+    head_end = 8 + int.from_bytes(data[4:8], "big")
+    assert payload["text"].encode() in data[head_end:]  # raw bytes, not JSON-escaped
+    assert LINES["auth"].encode() not in data[:head_end]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: b"JSON" + data[4:],  # not this serializer
+    lambda data: data[:-1],  # cut short
+    lambda data: data + b"x",  # trailing bytes
+    lambda data: data[:6],
+])
+def test_a_damaged_broker_message_is_refused_not_misread(damage):
+    data = message_dumps(((pack_batch([good(LINES["auth"])]),), {}, {}))
+    with pytest.raises(ValueError):
+        message_loads(damage(data))
