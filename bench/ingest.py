@@ -89,7 +89,8 @@ def wait_rows(url: str, table: str, before: Rows, n: int, timeout: float,
 
     Polling count(*) every 50 ms ate up to 30 % of a core near the end of a
     run, slowing the very thing measured. `max(id)` is one B-tree probe on the
-    primary key, so it is polled instead (every 100 ms, on one connection);
+    primary key, so it is polled instead (every 100 ms, every 5 ms near the
+    end, on one connection);
     ids only grow, and without duplicates in the bench max(id) reaching
     `before.top_id` + n means every row is in. `before` is read before the
     sending starts: read later, a batch committed ahead of another one still
@@ -101,14 +102,21 @@ def wait_rows(url: str, table: str, before: Rows, n: int, timeout: float,
     deadline = time.monotonic() + timeout
     need_top = before.top_id + n
     with psycopg.connect(url, autocommit=True) as conn:
-        got_at, last_top = time.monotonic(), -1
+        started = got_at = time.monotonic()
+        last_top = -1
         while time.monotonic() < deadline:
             top = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+            now = time.monotonic()
             if top != last_top:
-                got_at, last_top = time.monotonic(), top
-            if top >= need_top or (stall is not None and time.monotonic() - got_at > stall):
+                got_at, last_top = now, top
+            if top >= need_top or (stall is not None and now - got_at > stall):
                 break
-            time.sleep(0.1)
+            # Every 100 ms, but every 5 ms once the rows still missing would
+            # take less than a quarter of a second at the rate so far: the run
+            # ends within 5 ms of its last commit instead of up to 100 ms
+            # after it (2-4 % of a 200k-message run).
+            rate = (top - before.top_id) / max(now - started, 1e-3)
+            time.sleep(0.005 if rate and (need_top - top) / rate < 0.25 else 0.1)
         # Ids skip on conflicts, so confirm with one exact count (and keep
         # waiting, less often, if a batch is still in flight).
         while True:
