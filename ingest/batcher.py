@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import operator
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -53,6 +54,7 @@ class Batcher:
         self.batch_size = batch_size
         self.batch_seconds = batch_seconds
         self.max_size = max_size
+        self._workers = workers
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch")
         self._items: list[Item] = []
         self._bytes = 0
@@ -139,6 +141,26 @@ class Batcher:
             self._spool(items)
             return
         self._track(self._executor.submit(self._dispatch_or_spool, items))
+
+    def warm(self, prepare: Callable[[], None], timeout: float = 5.0) -> None:
+        """Run `prepare` once in each dispatch thread now (each opens its own
+        broker connection), without waiting for it: until every thread has
+        run it, batches queue behind it. A `prepare` that fails is only
+        logged; the dispatch that follows meets the same trouble and spools."""
+        ready = threading.Barrier(self._workers)
+
+        def run() -> None:
+            try:
+                prepare()
+            except Exception as exc:
+                logger.info("dispatch thread not prepared (%s)", exc)
+            try:
+                ready.wait(timeout)  # holds this thread: the next submit starts another
+            except threading.BrokenBarrierError:
+                pass
+
+        for _ in range(self._workers):
+            self._executor.submit(run)
 
     async def drain(self) -> None:
         """Flush the partial batch and wait for every dispatch in flight."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -79,3 +80,24 @@ def test_it_sends_a_read_that_fills_no_batch_after_batch_seconds() -> None:
         batcher.close()
 
     asyncio.run(scenario())
+
+
+def test_warm_prepares_every_dispatch_thread_once_and_a_failure_does_not_stop_dispatch():
+    prepared: list[int] = []
+    batches: list[list[Item]] = []
+
+    def prepare() -> None:
+        prepared.append(threading.get_ident())
+        if len(prepared) == 1:
+            raise ConnectionError("broker down")  # logged; the dispatches still run
+
+    async def scenario() -> None:
+        batcher = Batcher(batches.append, workers=3, batch_size=1)
+        batcher.warm(prepare, timeout=10)
+        batcher.add(FRAMES[0], peer="192.0.2.1", transport="tcp", received_at=5.0)
+        await batcher.drain()
+        batcher.close()
+
+    asyncio.run(scenario())
+    assert len(prepared) == 3 and len(set(prepared)) == 3
+    assert [len(b) for b in batches] == [1]

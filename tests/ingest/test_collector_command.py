@@ -178,6 +178,8 @@ def test_it_publishes_to_redis_and_replays_the_spool_after_an_outage(tmp_path: P
     collector = Collector(tmp_path, REDIS_URL=f"redis://127.0.0.1:{port}/0",
                           SYSLOG_BATCH_SECONDS="0.05", SYSLOG_SPOOL_RETRY_SECONDS="0.2")
     try:
+        # Its dispatch threads connect at start, before any traffic (publisher_warm).
+        wait_until(lambda: len(client.client_list()) >= 1 + 4, message=str(client.client_list()))
         send(collector, udp=[b"<14>popchat-auth: before"]).close()
         wait_until(lambda: client.llen("celery") == 1, message=collector.output())
         assert [i[:4] for i in kombu_items(client)] == [

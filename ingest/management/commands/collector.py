@@ -122,11 +122,7 @@ def dispatch_to_celery(items: list[list]) -> None:
     from ingest.tasks import store_batch
 
     payload = pack_batch(items)
-    conn = getattr(_publisher, "connection", None)
-    if conn is None:
-        app = store_batch.app
-        options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
-        conn = _publisher.connection = app.connection_for_write(transport_options=options)
+    conn = _publisher_connection()
     try:
         _queue_gauge.check(conn)
     except QueueFull:
@@ -146,6 +142,33 @@ def dispatch_to_celery(items: list[list]) -> None:
         except Exception:
             pass
         raise
+
+
+def _publisher_connection():
+    """This dispatch thread's broker connection (kombu connections are not
+    shared between threads); opened on first use."""
+    from ingest.tasks import store_batch
+
+    conn = getattr(_publisher, "connection", None)
+    if conn is None:
+        app = store_batch.app
+        options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
+        conn = _publisher.connection = app.connection_for_write(transport_options=options)
+    return conn
+
+
+def publisher_warm() -> None:
+    """Open this dispatch thread's broker connection before the first batch.
+    Done lazily, the first publish took 0.3–0.4 s while the event loop read
+    at full rate: each blocking call of the connect and of the imports it
+    brings hands the GIL back and waits up to a switch interval to get it
+    again, and no worker had work until then (bench/ingest.py, issue 9). A
+    broker that is down is left to the first dispatch, which spools."""
+    conn = _publisher_connection()
+    conn.ensure_connection(max_retries=0)
+    conn.default_channel  # noqa: B018 (opening the channel is the point)
+    _queue_gauge.check(conn)
+    _origin()
 
 
 def store_in_process(items: list[list]) -> None:
@@ -190,6 +213,8 @@ def build_collector(conf: CollectorSettings, *, dispatch: Dispatch | None = None
     batcher = Batcher(dispatch, spool=Spool(conf.spool_dir), batch_size=conf.batch_size,
                       batch_seconds=conf.batch_seconds, max_size=conf.max_size, workers=workers,
                       spool_first=conf.eager)
+    if dispatch is dispatch_to_celery:
+        batcher.warm(publisher_warm)
     return Collector(batcher, allowlist=Allowlist(conf.allowed_cidrs),
                      spool_retry_seconds=conf.spool_retry_seconds, limits=conf.limits,
                      extra_gauges=database_gauges)
