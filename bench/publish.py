@@ -1,7 +1,9 @@
 """The collector's publish cost per message: one batch of auth items handed to
-Celery (`store_batch.apply_async`) the old way (a JSON list per message, Celery
-printing the arguments) and the new way (`ingest.payload.pack_batch`, named
-in argsrepr), alternating rounds. CPU of this process, µs per message.
+Celery (`store_batch.apply_async`) the oldest way (a JSON list per message,
+Celery printing the arguments), packed (`ingest.payload.pack_batch`, named in
+argsrepr) in Celery's JSON, and packed in the task's own serializer
+(`ingest.payload.BROKER_SERIALIZER`, the collector's way), alternating rounds.
+CPU of this process, µs per message.
 
 Rerun:
     REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/publish.py
@@ -43,7 +45,7 @@ def main() -> None:
 
     from ingest.framing import Frame
     from ingest.items import make_item
-    from ingest.payload import pack_batch
+    from ingest.payload import BROKER_SERIALIZER, pack_batch
     from ingest.tasks import store_batch
 
     args.batch = args.batch or settings.SYSLOG_BATCH_SIZE
@@ -61,22 +63,27 @@ def main() -> None:
         store_batch.apply_async(args=([list(i) for i in items],), connection=conn,
                                 retry=False, queue=QUEUE)
 
-    def new() -> None:
+    def packed(**options) -> None:
         store_batch.apply_async(args=(pack_batch(items),), connection=conn, retry=False,
                                 queue=QUEUE, argsrepr=f"(<batch of {len(items)} items>,)",
-                                origin="bench")
+                                origin="bench", **options)
 
-    results: dict[str, list[float]] = {"old": [], "new": []}
+    variants = {
+        "old": ("JSON list per message", old),
+        "json": ("packed payload, JSON", lambda: packed(serializer="json")),
+        "new": (f"packed, {BROKER_SERIALIZER}", packed),
+    }
+    results: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(args.rounds):
-        for name, publish in (("old", old), ("new", new)):
+        for name, (_label, publish) in variants.items():
             cpu = time.process_time()
             for _ in range(args.batches):
                 publish()
             results[name].append(1e6 * (time.process_time() - cpu) / (args.batches * args.batch))
             client.delete(QUEUE)
     print(f"publish CPU, batches of {args.batch}, median of {args.rounds} alternating rounds")
-    for name, label in (("old", "JSON list per message"), ("new", "packed payload")):
-        print(f"{label:>24} {statistics.median(results[name]):6.2f} µs/message  "
+    for name, (label, _publish) in variants.items():
+        print(f"{label:>28} {statistics.median(results[name]):6.2f} µs/message  "
               f"({', '.join(f'{v:.2f}' for v in results[name])})")
     print("rerun: REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/publish.py "
           f"--batch {args.batch} --batches {args.batches} --rounds {args.rounds}")
