@@ -47,6 +47,7 @@ def main() -> None:
     from ingest.items import make_item
     from ingest.payload import BROKER_SERIALIZER, pack_batch
     from ingest.tasks import store_batch
+    from syslogcloud.heap import settle_heap
 
     args.batch = args.batch or settings.SYSLOG_BATCH_SIZE
 
@@ -58,6 +59,7 @@ def main() -> None:
              for i, ln in enumerate(bench_ingest.auth_lines(args.batch))]
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     conn = store_batch.app.connection_for_write()
+    settle_heap()  # the collector's GC settings (syslogcloud.heap)
 
     def old() -> None:
         store_batch.apply_async(args=([list(i) for i in items],), connection=conn,

@@ -24,16 +24,18 @@ the collector's and the worker's CPU; these bytes cost about a tenth of that.
 
 `batch_items` reads both forms: batches queued in Redis, spooled on disk or
 parked in DeadLetter by an older collector are plain lists of items.
-Pure (no Django, no asyncio).
+Pure (no Django, no asyncio; kombu's JSON only).
 """
 from __future__ import annotations
 
-import json
 import operator
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
 from itertools import accumulate, chain, compress, groupby, repeat
+
+from kombu.utils.json import dumps as json_dumps
+from kombu.utils.json import loads as json_loads
 
 from ingest.items import Item, item_from
 
@@ -142,7 +144,8 @@ def message_dumps(body: Sequence) -> bytes:
             text = arg["text"].encode("utf-8", "surrogatepass")  # any str comes back
             args[index] = {**arg, "text": len(text), "sizes": len(sizes)}
             tails += [sizes.tobytes(), text]
-    head = json.dumps([args, *rest], separators=(",", ":")).encode()
+    # kombu's JSON, as Celery's own serializer: the rest of the body reads the same.
+    head = json_dumps([args, *rest]).encode()
     return b"".join([_MAGIC, len(head).to_bytes(4, "big"), head, *tails])
 
 
@@ -152,7 +155,7 @@ def message_loads(data: bytes) -> list:
     if len(data) < 8 or bytes(data[:4]) != _MAGIC:
         raise ValueError("not a syslog-batch message")
     end = 8 + int.from_bytes(data[4:8], "big")
-    args, *rest = json.loads(bytes(data[8:end]))
+    args, *rest = json_loads(bytes(data[8:end]))
     for arg in args:
         if isinstance(arg, dict) and arg.get("v") == VERSION and type(arg.get("text")) is int:
             sizes_end = end + 4 * arg["sizes"]
