@@ -110,9 +110,9 @@ def _origin() -> str:
 def dispatch_to_celery(items: list[list]) -> None:
     """Publish one batch, failing at once when the broker is down.
 
-    The batch travels packed (`ingest.payload`): one compact JSON payload,
-    not one list per message. Spooled batches are lists; they are packed here
-    when replayed.
+    The batch travels packed (`ingest.payload`): one compact payload, not one
+    list per message, in the task's own serializer (the text as bytes, not in
+    JSON). Spooled batches are lists; they are packed here when replayed.
 
     `retry=False` stops retries of the publish and `max_retries: 0` those of
     the connect; both only on this thread's own connection, so the web app's
