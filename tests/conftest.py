@@ -227,6 +227,22 @@ class Process:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, whose teardown on PostgreSQL first ends
+    the sessions this process still holds: a live-server thread that served a
+    browser keeps its connection while it waits on a keep-alive socket, and
+    DROP DATABASE then failed ("being accessed by other users") in some runs."""
+    yield
+    if not using_postgres():
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+@pytest.fixture(scope="session")
 def celery_worker_session(django_db_setup, django_db_blocker, tmp_path_factory):
     """One real Celery worker for the whole run, on the test database and the
     configured Redis; starting one costs seconds, so tests share it."""
