@@ -171,13 +171,13 @@ def publisher_warm() -> None:
     app = store_batch.app
     conn = _publisher_connection()
     conn.ensure_connection(max_retries=0)
-    _queue_gauge.check(conn)
     _origin()
     # What a first publish would do once more: declare the queue (cached per
     # connection) and load the result backend (per thread, by scanning every
     # installed package's entry points), 12 ms alone and far more when shared.
     maybe_declare(app.amqp.queues[app.conf.task_default_queue], conn.default_channel)
     app.backend  # noqa: B018
+    _queue_gauge.check(conn)  # last: a full queue (QueueFull) ends the warm-up here
 
 
 def store_in_process(items: list[list]) -> None:
